@@ -1,0 +1,123 @@
+"""Eval sets: questions about a report and the report text a passage must contain to answer them."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportqa.errors import ReportQAError
+
+LANGS = ("zh", "zh-hans", "en")
+SPLITS = ("tune", "heldout")
+REQUIRED_FIELDS = ("id", "lang", "question", "evidence")
+OPTIONAL_FIELDS = ("split",)
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+class EvalSetError(ReportQAError, ValueError):
+    """An eval-set file that cannot be read; the message names the file, line and fix."""
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One question and the evidence strings (any one suffices) an answering passage contains."""
+
+    id: str
+    lang: str
+    question: str
+    evidence: tuple[str, ...]
+    split: str = "tune"
+
+
+def normalize_for_match(text: str) -> str:
+    """NFKC-normalize and drop all whitespace, so wrapped lines and full-width forms still match."""
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def bundled_eval_set_path() -> Path:
+    """Path of the eval set shipped with the bundled sample report."""
+    return Path(__file__).resolve().parent.parent / "data" / "sample" / "eval.jsonl"
+
+
+def load_eval_set(path: str | Path) -> list[EvalQuestion]:
+    """Read a JSONL eval set, validating every line; raise EvalSetError on the first bad one."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise EvalSetError(f"{path}: file not found; pass an existing .jsonl eval set") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"{path}: cannot read ({exc}); pass a UTF-8 .jsonl file") from None
+
+    questions: list[EvalQuestion] = []
+    seen_ids: set[str] = set()
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        question = parse_eval_line(line, where=f"{path}:{lineno}")
+        if question.id in seen_ids:
+            raise EvalSetError(
+                f"{path}:{lineno}: duplicate id {question.id!r}; give each question its own id"
+            )
+        seen_ids.add(question.id)
+        questions.append(question)
+    if not questions:
+        raise EvalSetError(f"{path}: no questions; write one JSON object per line")
+    return questions
+
+
+def parse_eval_line(line: str, where: str = "<line>") -> EvalQuestion:
+    """Parse and validate one eval-set line; `where` prefixes error messages (file:line)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EvalSetError(
+            f"{where}: not valid JSON ({exc.msg}); write one JSON object per line"
+        ) from None
+    if not isinstance(record, dict):
+        raise EvalSetError(
+            f"{where}: expected a JSON object, got {type(record).__name__}; "
+            'write {"id": ..., "lang": ..., "question": ..., "evidence": [...]}'
+        )
+
+    for field in REQUIRED_FIELDS:
+        if field not in record:
+            raise EvalSetError(f"{where}: missing field {field!r}; add it")
+    unknown = sorted(set(record) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    if unknown:
+        known = ", ".join(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+        raise EvalSetError(f"{where}: unknown field {unknown[0]!r}; use only {known}")
+    for field in ("id", "question"):
+        if not isinstance(record[field], str) or not record[field].strip():
+            raise EvalSetError(f"{where}: field {field!r} must be a non-empty string; fill it in")
+
+    lang = record["lang"]
+    if lang not in LANGS:
+        raise EvalSetError(f"{where}: unknown lang {lang!r}; use one of {', '.join(LANGS)}")
+    split = record.get("split", "tune")
+    if split not in SPLITS:
+        raise EvalSetError(f"{where}: unknown split {split!r}; use one of {', '.join(SPLITS)}")
+
+    evidence = record["evidence"]
+    if not isinstance(evidence, list) or not evidence:
+        raise EvalSetError(
+            f"{where}: empty evidence; list at least one string copied from the report"
+        )
+    for item in evidence:
+        if not isinstance(item, str) or not normalize_for_match(item):
+            raise EvalSetError(
+                f"{where}: evidence {item!r} is not a non-empty string; "
+                "copy a phrase from the report"
+            )
+
+    return EvalQuestion(
+        id=record["id"],
+        lang=lang,
+        question=record["question"],
+        evidence=tuple(evidence),
+        split=split,
+    )

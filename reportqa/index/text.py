@@ -1,0 +1,53 @@
+"""Text for matching: NFKC, Traditional → Simplified folding, CJK-aware tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-&][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*")
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by can did do does for from has have how i in is it its of on or "
+    "the to was were what when where which who whom whose why will with about into than that "
+    "this these those there their they them he she his her you your we our me my tell list "
+    "give show please much many any 的 了 是 在 和 與 及 或 有 為 于 于是 什么 哪些 哪个 哪 "
+    "吗 呢 吧 啊 请问 多少 几 怎么 如何 什么样 谁 是否 之 其 这 那 个 也 都 而 就 被 对 将 把 "
+    "从 到 以 由 等".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """NFKC, lower-case, Traditional → Simplified: one form for matching, never for display."""
+    return _converter().convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str, scheme: str = "jieba") -> list[str]:
+    """Search tokens of a text: CJK words (jieba) or bigrams, plus Latin words and numbers."""
+    folded = fold(text)
+    tokens = [m.group(0) for m in LATIN.finditer(folded)]
+    for run in CJK_RUN.findall(folded):
+        if scheme == "bigram":
+            tokens.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        else:
+            tokens.extend(w for w in _jieba().lcut(run, HMM=False) if w.strip())
+    return [t for t in tokens if t not in STOPWORDS]

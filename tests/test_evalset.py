@@ -1,0 +1,145 @@
+"""Eval-set loading and the bundled eval set's agreement with its report."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from reportqa.eval.evalset import (
+    LANGS,
+    EvalQuestion,
+    EvalSetError,
+    bundled_eval_set_path,
+    load_eval_set,
+    normalize_for_match,
+)
+
+REPORT_NAME = "2025-taiwan-japan-natural-sciences-exchange.txt"
+GOOD = {"id": "q1", "lang": "zh", "question": "問題？", "evidence": ["答案"]}
+
+
+def write_lines(tmp_path, *lines):
+    path = tmp_path / "eval.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def line(**changes):
+    record = {**GOOD, **changes}
+    return json.dumps({k: v for k, v in record.items() if v is not None}, ensure_ascii=False)
+
+
+def test_normalize_for_match():
+    assert normalize_for_match("Ａ Ｂ\n\tC\u3000D") == "ABCD"
+    assert normalize_for_match("報告日期：１１４年") == "報告日期:114年"
+    assert normalize_for_match("2025–2031 年") == "2025–2031年"
+
+
+def test_load_valid_file(tmp_path):
+    path = write_lines(
+        tmp_path,
+        line(),
+        "",
+        line(id="q2", lang="en", evidence=["甲", "乙"], split="heldout"),
+    )
+    assert load_eval_set(path) == [
+        EvalQuestion("q1", "zh", "問題？", ("答案",), "tune"),
+        EvalQuestion("q2", "en", "問題？", ("甲", "乙"), "heldout"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "problem"),
+    [
+        ('{"id": "q2", "lang": ', "not valid JSON"),
+        ('["a list"]', "expected a JSON object"),
+        (line(id="q2", evidence=None), "missing field 'evidence'"),
+        (line(id="q2", question=None), "missing field 'question'"),
+        (line(id="q2", lang="ja"), "unknown lang 'ja'; use one of zh, zh-hans, en"),
+        (line(id="q2", evidence=[]), "empty evidence"),
+        (line(id="q2", evidence=" "), "empty evidence"),
+        (line(id="q2", evidence=["  "]), "is not a non-empty string"),
+        (line(id="q2", question=""), "field 'question' must be a non-empty string"),
+        (line(id="q2", split="test"), "unknown split 'test'"),
+        (line(id="q2", evidences=["x"]), "unknown field 'evidences'"),
+        (line(), "duplicate id 'q1'"),
+    ],
+)
+def test_bad_line_names_file_line_problem_and_fix(tmp_path, bad_line, problem):
+    path = write_lines(tmp_path, line(), "", bad_line)
+    with pytest.raises(ValueError) as excinfo:
+        load_eval_set(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}:3: ")
+    assert problem in message
+    assert ";" in message  # problem; fix
+    assert "\n" not in message
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(EvalSetError, match="file not found"):
+        load_eval_set(tmp_path / "nope.jsonl")
+    with pytest.raises(EvalSetError, match="no questions"):
+        load_eval_set(write_lines(tmp_path, ""))
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_eval_set(bundled_eval_set_path())
+
+
+@pytest.fixture(scope="module")
+def report_text():
+    path = bundled_eval_set_path().parent / REPORT_NAME
+    return normalize_for_match(path.read_text(encoding="utf-8"))
+
+
+def test_bundled_set_size_and_languages(bundled):
+    langs = Counter(q.lang for q in bundled)
+    assert len(bundled) >= 60
+    assert set(langs) == set(LANGS)
+    assert langs["en"] >= 20
+    assert langs["zh"] >= 20
+    assert langs["zh-hans"] >= 12
+    assert len({q.id for q in bundled}) == len(bundled)
+
+
+def test_bundled_set_has_a_heldout_part_in_every_language(bundled):
+    heldout = [q for q in bundled if q.split == "heldout"]
+    assert 0.25 <= len(heldout) / len(bundled) <= 0.40
+    assert {q.lang for q in heldout} == set(LANGS)
+
+
+def test_every_evidence_occurs_in_the_report_one_to_three_times(bundled, report_text):
+    problems = []
+    for q in bundled:
+        for evidence in q.evidence:
+            count = report_text.count(normalize_for_match(evidence))
+            if not 1 <= count <= 3:
+                problems.append(f"{q.id}: {evidence!r} occurs {count} times")
+    assert problems == []
+
+
+def test_evidence_is_short_and_within_one_sentence(bundled):
+    for q in bundled:
+        assert 1 <= len(q.evidence) <= 3, q.id
+        for evidence in q.evidence:
+            normalized = normalize_for_match(evidence)
+            assert 4 <= len(normalized) <= 40, (q.id, evidence)
+            assert "。" not in normalized.rstrip("。"), (q.id, evidence)
+
+
+def test_questions_paraphrase_rather_than_copy_the_evidence(bundled):
+    for q in bundled:
+        question = normalize_for_match(q.question)
+        assert not any(normalize_for_match(e) in question for e in q.evidence), q.id
+
+
+def test_simplified_questions_are_simplified(bundled):
+    opencc = pytest.importorskip("opencc")
+    to_simplified = opencc.OpenCC("t2s")
+    for q in bundled:
+        if q.lang == "zh-hans":
+            assert to_simplified.convert(q.question) == q.question, q.id
+        elif q.lang == "zh":
+            assert to_simplified.convert(q.question) != q.question, q.id
