@@ -237,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="with --rebuild: the model to switch to")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_index)
+
+    from reportqa.app.command import add_app_command
+    from reportqa.eval.command import add_eval_commands
+
+    add_app_command(sub)
+    add_eval_commands(sub)
     return parser
 
 
