@@ -20,12 +20,18 @@ from reportqa.index.aliases import expand_query, mine_aliases
 from reportqa.index.embedders import DEFAULT_MODEL, Embedder, load_embedder
 from reportqa.index.highlight import highlight
 from reportqa.index.search import FusionWeights, fuse_scores
-from reportqa.index.text import tokenize
+from reportqa.index.text import fold, is_simplified, to_traditional, tokenize
+from reportqa.index.translate import translate_question
 from reportqa.ingest import Document, load_document
 
 MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not refused
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, min_coverage=0.0)
+DENSE_TRANSLATION = True
+
+
+def _has_latin(text: str) -> bool:
+    return re.search(r"[a-z]{3}", text) is not None
 
 
 @dataclass
@@ -253,14 +259,20 @@ class Library:
                     "see `reportqa list` for report ids"
                 )
         extra = expand_query(question, snap.aliases)
+        folded = fold(question)
+        translated = translate_question(folded, self._in_vocabulary) if _has_latin(folded) else []
         expanded = " ".join([question, *extra])
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
         coverage = 0.0
         if mode in ("hybrid", "dense"):
-            dense = self._dense(snap, expanded)
+            dense_query = to_traditional(expanded) if is_simplified(question) else expanded
+            if translated and DENSE_TRANSLATION:
+                dense_query += " " + " ".join(translated)
+            dense = self._dense(snap, dense_query)
         if mode in ("hybrid", "lexical"):
-            lexical, coverage = self._lexical(expanded)
+            lexical, coverage = self._lexical(" ".join([expanded, *translated]))
+        extra = extra + translated
         if mode == "lexical":
             ranked = sorted(lexical.items(), key=lambda kv: (-kv[1], kv[0]))
         elif mode == "dense":
@@ -285,6 +297,17 @@ class Library:
         ids, scores = ids[0][valid], scores[0][valid]
         z = zscores(scores.astype(np.float64))
         return {int(i): float(s) for i, s in zip(ids, z, strict=True)}
+
+    def _in_vocabulary(self, terms) -> set[str]:
+        terms = list(terms)
+        if not terms:
+            return set()
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT term FROM chunks_vocab WHERE term IN ({','.join('?' * len(terms))})",
+                terms,
+            ).fetchall()
+        return {r[0] for r in rows}
 
     def _lexical(self, text: str) -> tuple[dict[int, float], float]:
         tokens = list(dict.fromkeys(tokenize(text)))

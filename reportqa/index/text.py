@@ -25,6 +25,23 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+def is_simplified(text: str) -> bool:
+    """True when the text has Simplified characters (converting it to Traditional changes it)."""
+    return CJK_RUN.search(text) is not None and _to_traditional().convert(text) != text
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional (Taiwan phrasing), so a question matches the report's wording."""
+    return _to_traditional().convert(text)
+
+
 def fold(text: str) -> str:
     """NFKC, lower-case, Traditional → Simplified: one form for matching, never for display."""
     return _converter().convert(unicodedata.normalize("NFKC", text)).lower()

@@ -131,7 +131,11 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
 
 def _crosses(cur: _Open, heading: Block) -> bool:
     """True when the open chunk lies in another level-2 section than the heading."""
-    return bool(cur.blocks) and cur.blocks[0][0].section[:2] != heading.section[:2]
+    return (
+        bool(cur.blocks)
+        and cur.blocks[-1][0].section[:2]
+        != heading.section[:2][: len(cur.blocks[-1][0].section[:2])]
+    )
 
 
 def _add_split(block: Block, cur: _Open, flush) -> None:

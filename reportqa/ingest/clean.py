@@ -33,12 +33,32 @@ def _edge_key(text: str) -> str:
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
 
+def unspace_cjk(line: str) -> str:
+    """Undo letter-spacing of justified CJK lines (在 此 次 交 流 → 在此次交流); keep table cells.
+
+    Extractors put a space between every character of a justified line; a table row has spaces
+    only between multi-character cells, so a line is unspaced only when most of its CJK runs are
+    single characters.
+    """
+    line = re.sub(r"[ \t\u3000\xa0]+", " ", line)
+    runs = re.findall(r"[^\s]+", line)
+    wide_runs = [r for r in runs if all(is_wide(c) for c in r)]
+    singles = sum(1 for r in wide_runs if len(r) == 1)
+    if singles < 4 or singles < 0.6 * len(wide_runs):
+        return line
+    return re.sub(r"(?<=\S) (?=\S)", lambda m: _space_between(line, m.start()), line)
+
+
+def _space_between(line: str, i: int) -> str:
+    return "" if is_wide(line[i - 1]) or is_wide(line[i + 1]) else " "
+
+
 def page_lines(pages: list[PageText]) -> list[list[Line]]:
     """Split each page into stripped, non-blank lines."""
     out = []
     for page in pages:
         text = page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-        lines = [Line(t.strip(), page.number) for t in text.split("\n")]
+        lines = [Line(unspace_cjk(t.strip()), page.number) for t in text.split("\n")]
         out.append([line for line in lines if line.text])
     return out
 
@@ -61,7 +81,9 @@ def running_lines(per_page: list[list[Line]]) -> set[tuple[int, int]]:
     for p, i in edges:
         text = per_page[p][i].text
         key = _edge_key(text)
-        if PAGE_NUMBER.match(text) or (counts[key] >= threshold and len(key) <= 80):
+        # The cover page has no running header: its title often repeats as the header later.
+        repeated = p > 0 and counts[key] >= threshold and len(key) <= 80
+        if PAGE_NUMBER.match(text) or repeated:
             drop.add((p, i))
     # A lone number at the page edge is a page number when it tracks the page index.
     offsets = Counter()

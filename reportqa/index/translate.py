@@ -1,0 +1,94 @@
+"""Offline query translation: English words → Chinese words that occur in the library.
+
+Dictionary-based cross-language retrieval: each English content word of a question is looked up
+in an English→Chinese dictionary (the `cedict` package's 104k-word table, Simplified) and only
+the translations that actually occur in the library's lexical index are kept, so a dictionary
+sense that the reports never use cannot pull in noise.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from reportqa.index.text import CJK_RUN, STOPWORDS, _jieba
+
+WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+POS_TAG = re.compile(r"\b(?:n|v|vt|vi|adj|adv|prep|conj|pron|int|num|art|abbr|pl|aux)\.")
+NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)|（[^）]*）|<[^>]*>")
+MAX_PER_WORD = 4
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, str]:
+    """English word → its Chinese translations, read once from the cedict package's table."""
+    try:
+        import cedict
+    except ImportError:
+        return {}
+    db = Path(cedict.__file__).parent / "db" / "words.db"
+    if not db.exists():
+        return {}
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {en.lower(): zh for en, zh in conn.execute("SELECT english, chinese FROM words")}
+    finally:
+        conn.close()
+
+
+def _variants(word: str) -> list[str]:
+    """The word and its likely base forms (reviewers → reviewer, founded → found)."""
+    out = [word]
+    if word.endswith("ies"):
+        out.append(word[:-3] + "y")
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss"):
+        out.append(word[:-1])
+    if word.endswith("ed"):
+        out += [word[:-2], word[:-1]]
+    if word.endswith("ing"):
+        out += [word[:-3], word[:-3] + "e"]
+    if word.endswith("ers"):
+        out.append(word[:-3])
+    return out
+
+
+def translations(word: str) -> list[str]:
+    """Chinese candidates for one English word (Simplified, most common sense first)."""
+    table = _dictionary()
+    for form in _variants(word):
+        entry = table.get(form)
+        if entry:
+            text = NOTE.sub(" ", POS_TAG.sub(",", entry))
+            return [c for c in CJK_RUN.findall(text) if len(c) >= 2 or c in "年月日"]
+    return []
+
+
+def translate_question(
+    folded_question: str, in_library: Callable[[Iterable[str]], set[str]]
+) -> list[str]:
+    """Chinese words (Simplified) for a question's English words, as the library spells them."""
+    words = [w for w in WORD.findall(folded_question) if w not in STOPWORDS and len(w) > 2]
+    if not words:
+        return []
+    present_latin = in_library(words)
+    out: list[str] = []
+    for word in words:
+        if word in present_latin:
+            continue  # JST, SPRING, RIKEN: the report uses the word itself
+        candidates = translations(word)
+        if not candidates:
+            continue
+        pieces = set(candidates)
+        for candidate in candidates:
+            pieces.update(w for w in _jieba().lcut(candidate, HMM=False) if len(w) >= 2)
+        found = in_library(pieces)
+        ranked = [c for c in candidates if c in found]
+        for candidate in candidates:
+            ranked += [w for w in _jieba().lcut(candidate, HMM=False) if w in found]
+        out.extend(list(dict.fromkeys(ranked))[:MAX_PER_WORD])
+    return list(dict.fromkeys(out))
