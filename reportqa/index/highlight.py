@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
 
-from reportqa.index.text import fold, tokenize
+from reportqa.index.query import QueryPlan, sentence_evidence
+from reportqa.index.store import Sentence
 
 SENTENCE = re.compile(r"[^。！？；!?\n]+[。！？；!?]*[」』）)]*")
+NEAR_BEST = 0.75  # a second sentence is highlighted when it scores this close to the best
+HEADING_WEIGHT = 0.3  # a heading or a field line (時間：…) is weak evidence of an answer
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -25,34 +26,28 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = [c for c in fold(text) if not c.isspace()]
-    return {a + b for a, b in itertools.pairwise(chars)}
+def sentence_weight(sentence: str) -> float:
+    """Evidence weight of a sentence: headings and short field lines count less."""
+    from reportqa.ingest.outline import heading_level
+
+    return HEADING_WEIGHT if heading_level(sentence) and len(sentence) <= 60 else 1.0
 
 
 def highlight(
-    text: str, question: str, extra_terms: list[str] | None = None, max_spans: int = 2
+    text: str,
+    sentences: list[Sentence],
+    plan: QueryPlan,
+    max_spans: int = 2,
 ) -> list[list[int]]:
-    """Offsets of the best-matching sentence, plus the next best if nearly as good."""
-    spans = sentence_spans(text)
-    if not spans:
-        return []
-    query_tokens = set(tokenize(" ".join([question, *(extra_terms or [])])))
-    query_bigrams = _bigrams(" ".join([question, *(extra_terms or [])]))
-    scored = []
-    for start, end in spans:
-        sentence = text[start:end]
-        tokens = set(tokenize(sentence))
-        token_hits = sum(len(t) ** 0.5 for t in query_tokens & tokens)
-        bigram_hits = len(query_bigrams & _bigrams(sentence))
-        # Prefer dense matches over long sentences that match by sheer length.
-        score = (2.0 * token_hits + bigram_hits) / math.log(8 + len(sentence))
-        scored.append((score, start, end))
+    """Offsets of the best-evidence sentence, plus the next best if nearly as good."""
+    scored = sentence_evidence(sentences, plan.idf)
+    if not scored:
+        spans = sentence_spans(text)
+        return [list(spans[0])] if spans else []
     best = max(scored, key=lambda s: s[0])
     if best[0] <= 0:
-        return [[spans[0][0], spans[0][1]]]
-    chosen = [best]
-    for s in sorted(scored, key=lambda s: -s[0])[1:max_spans]:
-        if s[0] >= 0.8 * best[0]:
-            chosen.append(s)
-    return [[s, e] for _, s, e in sorted(chosen, key=lambda c: c[1])]
+        return [[scored[0][1], scored[0][2]]]
+    chosen = [best] + [
+        s for s in sorted(scored, key=lambda s: -s[0])[1:max_spans] if s[0] >= NEAR_BEST * best[0]
+    ]
+    return [[start, end] for _, start, end in sorted(chosen, key=lambda c: c[1])]

@@ -16,22 +16,18 @@ import numpy as np
 
 from reportqa.errors import LibraryError, QuestionError, ReportQAError
 from reportqa.index import store
-from reportqa.index.aliases import expand_query, mine_aliases
+from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import DEFAULT_MODEL, Embedder, load_embedder
-from reportqa.index.highlight import highlight
+from reportqa.index.highlight import highlight, sentence_spans, sentence_weight
+from reportqa.index.query import QueryPlan, plan_query, sentence_evidence, weigh_tokens
 from reportqa.index.search import FusionWeights, fuse_scores
-from reportqa.index.text import fold, is_simplified, to_traditional, tokenize
-from reportqa.index.translate import translate_question
+from reportqa.index.text import tokenize
 from reportqa.ingest import Document, load_document
 
 MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not refused
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-DEFAULT_WEIGHTS = FusionWeights(lexical=1.0, min_coverage=0.0)
+DEFAULT_WEIGHTS = FusionWeights(lexical=3.0, sentence=3.0)  # grid-searched on the tune split
 DENSE_TRANSLATION = True
-
-
-def _has_latin(text: str) -> bool:
-    return re.search(r"[a-z]{3}", text) is not None
 
 
 @dataclass
@@ -222,7 +218,7 @@ class Library:
         started = time.perf_counter()
         question = clean_question(question)
         top_k = max(1, min(int(top_k), 50))
-        ranked, extra = self.rank(question, doc_ids=doc_ids, mode=mode)
+        ranked, plan = self.rank(question, doc_ids=doc_ids, mode=mode)
         snap = self.snapshot()
         passages = []
         for rank, (chunk_id, score) in enumerate(ranked[:top_k], start=1):
@@ -235,7 +231,7 @@ class Library:
                     section=chunk.section,
                     pages=chunk.pages,
                     text=chunk.text,
-                    highlight=highlight(chunk.text, question, extra),
+                    highlight=highlight(chunk.text, snap.sentences.get(chunk_id, []), plan),
                     score=round(score, 4),
                     chunk_id=chunk.chunk_id,
                 )
@@ -245,44 +241,45 @@ class Library:
 
     def rank(
         self, question: str, doc_ids: Iterable[str] | None = None, mode: str = "hybrid"
-    ) -> tuple[list[tuple[int, float]], list[str]]:
-        """All candidate chunk ids with fused scores, plus the alias terms used."""
+    ) -> tuple[list[tuple[int, float]], QueryPlan]:
+        """All candidate chunk ids with fused scores (best first), and the query plan used."""
         snap = self.snapshot()
+        plan = plan_query(question, snap.aliases, self._in_vocabulary, DENSE_TRANSLATION)
         if not snap.chunks:
-            return [], []
+            return [], plan
         wanted = set(doc_ids) if doc_ids else None
-        if wanted:
-            unknown = wanted - set(snap.titles)
-            if unknown:
-                raise QuestionError(
-                    f"no report {', '.join(sorted(unknown))} in the library; "
-                    "see `reportqa list` for report ids"
-                )
-        extra = expand_query(question, snap.aliases)
-        folded = fold(question)
-        translated = translate_question(folded, self._in_vocabulary) if _has_latin(folded) else []
-        expanded = " ".join([question, *extra])
+        if wanted and wanted - set(snap.titles):
+            raise QuestionError(
+                f"no report {', '.join(sorted(wanted - set(snap.titles)))} in the library; "
+                "see `reportqa list` for report ids"
+            )
         dense: dict[int, float] = {}
         lexical: dict[int, float] = {}
-        coverage = 0.0
         if mode in ("hybrid", "dense"):
-            dense_query = to_traditional(expanded) if is_simplified(question) else expanded
-            if translated and DENSE_TRANSLATION:
-                dense_query += " " + " ".join(translated)
-            dense = self._dense(snap, dense_query)
+            dense = self._dense(snap, plan.dense_text)
         if mode in ("hybrid", "lexical"):
-            lexical, coverage = self._lexical(" ".join([expanded, *translated]))
-        extra = extra + translated
+            lexical = self._lexical(plan, len(snap.chunks))
         if mode == "lexical":
             ranked = sorted(lexical.items(), key=lambda kv: (-kv[1], kv[0]))
         elif mode == "dense":
             ranked = sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
         else:
-            ranked = fuse_scores(dense, lexical, coverage, self.weights)
+            total = sum(plan.idf.values())
+            evidence = {
+                i: max(
+                    (s for s, _, _ in sentence_evidence(snap.sentences.get(i, []), plan.idf)),
+                    default=0.0,
+                )
+                / total
+                if total
+                else 0.0
+                for i in set(dense) | set(lexical)
+            }
+            ranked = fuse_scores(dense, lexical, evidence, plan.coverage, self.weights)
         ranked = [(i, s) for i, s in ranked if i in snap.chunks]
         if wanted:
             ranked = [(i, s) for i, s in ranked if snap.chunks[i].doc_id in wanted]
-        return ranked, extra
+        return ranked, plan
 
     def _dense(self, snap: store.Snapshot, text: str) -> dict[int, float]:
         from reportqa.index.search import zscores
@@ -309,31 +306,29 @@ class Library:
             ).fetchall()
         return {r[0] for r in rows}
 
-    def _lexical(self, text: str) -> tuple[dict[int, float], float]:
-        tokens = list(dict.fromkeys(tokenize(text)))
+    def _lexical(self, plan: QueryPlan, n_chunks: int) -> dict[int, float]:
+        """BM25 over the FTS5 index; also weighs the plan's tokens by IDF."""
+        tokens = plan.tokens
         if not tokens:
-            return {}, 0.0
+            return {}
         with self._lock:
-            placeholders = ",".join("?" * len(tokens))
-            vocab = dict(
+            doc_freq = dict(
                 self._conn.execute(
-                    f"SELECT term, doc FROM chunks_vocab WHERE term IN ({placeholders})", tokens
+                    "SELECT term, doc FROM chunks_vocab WHERE term IN "
+                    f"({','.join('?' * len(tokens))})",
+                    tokens,
                 ).fetchall()
             )
-            n_docs = max(1, len(self.snapshot().chunks))
-            idf = {t: np.log(1 + n_docs / (1 + vocab.get(t, 0))) for t in tokens}
-            total = sum(np.log(1 + n_docs) for _ in tokens)
-            coverage = sum(idf[t] for t in tokens if t in vocab) / total if total else 0.0
-            present = [t for t in tokens if t in vocab]
-            if not present:
-                return {}, 0.0
-            query = " OR ".join('"' + t.replace('"', '""') + '"' for t in present)
+            weigh_tokens(plan, doc_freq, n_chunks)
+            if not doc_freq:
+                return {}
+            query = " OR ".join('"' + t.replace('"', '""') + '"' for t in doc_freq)
             rows = self._conn.execute(
                 "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
                 "ORDER BY bm25(chunks_fts) LIMIT 1000",
                 (query,),
             ).fetchall()
-        return {int(r[0]): float(r[1]) for r in rows}, float(coverage)
+        return {int(r[0]): float(r[1]) for r in rows}
 
     # ----- writing -------------------------------------------------------------------------
     def ingest(
@@ -413,6 +408,9 @@ class Library:
                 index.add_with_ids(store.vectors_of(snap.index, keep_arr), keep_arr)
             if old_ids:
                 conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in old_ids])
+                conn.executemany(
+                    "DELETE FROM sentences WHERE chunk_id = ?", [(i,) for i in old_ids]
+                )
                 conn.execute("DELETE FROM chunks WHERE doc_id = ?", (target,))
                 conn.execute("DELETE FROM aliases WHERE doc_id = ?", (target,))
                 conn.execute("DELETE FROM documents WHERE doc_id = ?", (target,))
@@ -445,6 +443,7 @@ class Library:
         )
         ids = []
         for chunk in doc.chunks:
+            text = chunk.display_text
             cur = conn.execute(
                 "INSERT INTO chunks (doc_id, ordinal, section_json, pages_json, kind, text, prefix)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -459,6 +458,20 @@ class Library:
                 ),
             )
             ids.append(cur.lastrowid)
+            conn.executemany(
+                "INSERT INTO sentences (chunk_id, start, end, tokens, weight) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        cur.lastrowid,
+                        start,
+                        end,
+                        " ".join(tokenize(text[start:end])),
+                        sentence_weight(text[start:end]),
+                    )
+                    for start, end in sentence_spans(text)
+                ],
+            )
             conn.execute(
                 "INSERT INTO chunks_fts (rowid, tokens) VALUES (?, ?)",
                 (

@@ -9,10 +9,10 @@ import numpy as np
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """How much the lexical side may move the dense ranking (tuned on the eval set)."""
+    """How much lexical and sentence evidence may move the dense ranking (tuned on the eval set)."""
 
     lexical: float = 1.0
-    min_coverage: float = 0.0  # below this share of the query's IDF mass, lexical is ignored
+    sentence: float = 1.0
 
 
 def zscores(scores: np.ndarray) -> np.ndarray:
@@ -26,22 +26,23 @@ def zscores(scores: np.ndarray) -> np.ndarray:
 def fuse_scores(
     dense: dict[int, float],
     lexical: dict[int, float],
+    evidence: dict[int, float],
     coverage: float,
     weights: FusionWeights,
 ) -> list[tuple[int, float]]:
-    """Dense z-scores plus lexical scores scaled to [0, 1] and by query coverage; best first.
+    """Dense z-scores + lexical (BM25 scaled to [0, 1]) + best-sentence evidence; best first.
 
-    coverage is the share of the query's IDF mass that occurs in the library at all, so an
-    English question over Chinese text (whose words match nothing) leaves the dense ranking alone.
+    Both lexical terms are scaled by coverage, the share of the query's IDF mass that occurs in
+    the library at all, so a question whose words match nothing leaves the dense ranking alone.
     """
     ids = sorted(set(dense) | set(lexical))
     if not ids:
         return []
     d = np.array([dense.get(i, 0.0) for i in ids], dtype=np.float64)
     top = max(lexical.values(), default=0.0)
-    weight = weights.lexical * coverage if coverage >= weights.min_coverage else 0.0
     lx = np.array([lexical.get(i, 0.0) / top if top > 0 else 0.0 for i in ids])
-    fused = d + weight * lx
+    ev = np.array([evidence.get(i, 0.0) for i in ids])
+    fused = d + coverage * (weights.lexical * lx + weights.sentence * ev)
     order = np.argsort(-fused, kind="stable")
     return [(ids[k], float(fused[k])) for k in order]
 

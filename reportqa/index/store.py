@@ -38,6 +38,11 @@ MIGRATIONS: dict[int, list[str]] = {
             UNIQUE (doc_id, ordinal))""",
         "CREATE VIRTUAL TABLE chunks_fts USING fts5(tokens)",
         "CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')",
+        """CREATE TABLE sentences (
+            chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL, end INTEGER NOT NULL, tokens TEXT NOT NULL,
+            weight REAL NOT NULL)""",
+        "CREATE INDEX sentences_chunk ON sentences(chunk_id)",
         """CREATE TABLE aliases (
             doc_id TEXT NOT NULL, term TEXT NOT NULL, name TEXT NOT NULL,
             PRIMARY KEY (doc_id, term, name))""",
@@ -73,6 +78,16 @@ class StoredChunk:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """A sentence of a stored chunk: offsets into its text, its tokens, its evidence weight."""
+
+    start: int
+    end: int
+    tokens: frozenset[str]
+    weight: float  # headings and field lines (時間：…) count less as evidence
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One consistent state of the library, as readers see it."""
 
@@ -81,6 +96,7 @@ class Snapshot:
     chunks: dict[int, StoredChunk]
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
+    sentences: dict[int, list[Sentence]]  # chunk id → its sentences
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -173,6 +189,10 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int) -> Snapshot:
             ).fetchall()
             titles = dict(conn.execute("SELECT doc_id, title FROM documents").fetchall())
             aliases = conn.execute("SELECT DISTINCT term, name FROM aliases").fetchall()
+            sentence_rows = conn.execute(
+                "SELECT chunk_id, start, end, tokens, weight FROM sentences "
+                "ORDER BY chunk_id, start"
+            ).fetchall()
         finally:
             conn.execute("COMMIT")
         try:
@@ -198,7 +218,12 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int) -> Snapshot:
         )
         for row in rows
     }
-    return Snapshot(generation, index, chunks, titles, [tuple(a) for a in aliases])
+    sentences: dict[int, list[Sentence]] = {}
+    for chunk_id, start, end, tokens, weight in sentence_rows:
+        sentences.setdefault(chunk_id, []).append(
+            Sentence(start, end, frozenset(tokens.split()), weight)
+        )
+    return Snapshot(generation, index, chunks, titles, [tuple(a) for a in aliases], sentences)
 
 
 @contextlib.contextmanager

@@ -68,18 +68,44 @@ def translations(word: str) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, list[str]]:
+    """The shipped termbase: English word or phrase → Chinese terms (folded to Simplified)."""
+    from reportqa.index.text import fold
+
+    terms: dict[str, list[str]] = {}
+    path = Path(__file__).resolve().parent.parent / "data" / "glossary.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, chinese = line.partition("\t")
+        terms[english.strip().lower()] = [fold(t.strip()) for t in chinese.split(",") if t.strip()]
+    return terms
+
+
+def _glossary_terms(folded_question: str) -> tuple[list[str], str]:
+    """Termbase translations of the question's phrases (longest first), and what is left over."""
+    found: list[str] = []
+    rest = f" {folded_question} "
+    for phrase in sorted(glossary(), key=len, reverse=True):
+        pattern = rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])"
+        if re.search(pattern, rest):
+            found.extend(glossary()[phrase])
+            rest = re.sub(pattern, " ", rest)
+    return found, rest
+
+
 def translate_question(
     folded_question: str, in_library: Callable[[Iterable[str]], set[str]]
 ) -> list[str]:
     """Chinese words (Simplified) for a question's English words, as the library spells them."""
-    words = [w for w in WORD.findall(folded_question) if w not in STOPWORDS and len(w) > 2]
-    if not words:
-        return []
-    present_latin = in_library(words)
-    out: list[str] = []
+    all_words = [w for w in WORD.findall(folded_question) if w not in STOPWORDS and len(w) > 1]
+    present_latin = in_library(all_words)  # JST, SPRING, RIKEN: the report uses the word itself
+    kept = " ".join(w for w in WORD.findall(folded_question) if w not in present_latin)
+    termbase, rest = _glossary_terms(kept)
+    out: list[str] = [t for t in termbase if t in in_library(termbase)]
+    words = [w for w in WORD.findall(rest) if w not in STOPWORDS and len(w) > 2]
     for word in words:
-        if word in present_latin:
-            continue  # JST, SPRING, RIKEN: the report uses the word itself
         candidates = translations(word)
         if not candidates:
             continue
