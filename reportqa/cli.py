@@ -164,10 +164,13 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     lib = open_library(args)
+    if args.model and not args.rebuild:
+        print(
+            "reportqa: error: --model needs --rebuild (re-embedding every report)", file=sys.stderr
+        )
+        return 2
     if args.rebuild:
-        from reportqa.index.library import rebuild
-
-        lib = rebuild(lib, args.model)
+        lib.reembed(args.model)
     stats = lib.stats()
     problems = lib.check()
     stats["consistent"] = not problems

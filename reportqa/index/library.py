@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -421,6 +420,12 @@ class Library:
             store.set_meta(conn, "generation", str(generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
             conn.execute("COMMIT")
+        except OSError as exc:
+            conn.execute("ROLLBACK")
+            raise LibraryError(
+                f"{self.path}: cannot write the library ({exc.strerror or exc}); "
+                "free disk space or check permissions — nothing was changed"
+            ) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -487,6 +492,39 @@ class Library:
         if ids:
             index.add_with_ids(vectors, np.array(ids, dtype=np.int64))
 
+    def reembed(
+        self, model: str | None = None, progress: Callable[[str], None] | None = None
+    ) -> None:
+        """Re-embed every chunk (optionally with another model) and swap the vectors atomically."""
+        model_id = _model_id(model) if model else self.model_id
+        embedder = load_embedder(model_id)
+        with store.write_lock(self.path), self._lock:
+            snap = self.snapshot()
+            ids = sorted(snap.chunks)
+            texts = [embedding_text(snap.chunks[i].section, snap.chunks[i].text) for i in ids]
+            previous, self._embedder = self._embedder, embedder
+            try:
+                vectors = self._embed(texts, progress)
+            finally:
+                self._embedder = previous
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                generation = int(store.get_meta(conn, "generation", "0"))
+                index = store.new_index(embedder.dim)
+                if ids:
+                    index.add_with_ids(vectors, np.array(ids, dtype=np.int64))
+                store.set_meta(conn, "model_id", model_id)
+                store.set_meta(conn, "dim", str(embedder.dim))
+                store.set_meta(conn, "generation", str(generation + 1))
+                store.write_index(index, store.faiss_path(self.path, generation + 1))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self.model_id, self._embedder = model_id, embedder
+        store.remove_stale_files(self.path, generation + 1)
+
     def remove(self, doc_id: str) -> None:
         """Remove a report and its chunks in one step."""
         with store.write_lock(self.path), self._lock:
@@ -505,62 +543,3 @@ def _model_id(model: str) -> str:
     if model in ("fake", FAKE_MODEL):
         return FAKE_MODEL
     return model if model.startswith("st/") else f"st/{model}"
-
-
-def rebuild(lib: Library, model: str | None) -> Library:
-    """Re-embed every report (optionally with another model) into a fresh library, then swap."""
-    import shutil
-    import tempfile
-
-    docs = lib._conn.execute(
-        "SELECT doc_id, title, source, content_hash, page_count, meta_json FROM documents"
-    ).fetchall()
-    snap = lib.snapshot()
-    new_model = _model_id(model) if model else lib.model_id
-    with store.write_lock(lib.path):
-        staging = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=lib.path.parent))
-        try:
-            fresh = Library.open(staging, model=new_model)
-            for doc_id, title, source, content_hash, page_count, meta_json in docs:
-                chunks = sorted(
-                    (c for c in snap.chunks.values() if c.doc_id == doc_id), key=lambda c: c.ordinal
-                )
-                rows = lib._conn.execute(
-                    "SELECT ordinal, prefix, text FROM chunks WHERE doc_id = ?", (doc_id,)
-                ).fetchall()
-                raw = {o: (p, t) for o, p, t in rows}
-                from reportqa.ingest.model import Chunk
-
-                doc = Document(
-                    doc_id,
-                    title,
-                    source,
-                    content_hash,
-                    page_count,
-                    json.loads(meta_json),
-                    [
-                        Chunk(
-                            doc_id,
-                            c.ordinal,
-                            c.section,
-                            c.pages,
-                            c.kind,
-                            raw[c.ordinal][1],
-                            raw[c.ordinal][0],
-                        )
-                        for c in chunks
-                    ],
-                )
-                fresh.add_document(doc)
-            fresh.close()
-            lib.close()
-            backup = lib.path.with_name(lib.path.name + ".old")
-            shutil.rmtree(backup, ignore_errors=True)
-            lock = lib.path / store.LOCK_NAME
-            os.replace(lib.path, backup)
-            os.replace(staging, lib.path)
-            shutil.copy(lock if lock.exists() else backup / store.LOCK_NAME, lib.path)
-            shutil.rmtree(backup, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return Library.open(lib.path)
