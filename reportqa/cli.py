@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 
+from reportqa.citation import format_citation, format_pages
 from reportqa.errors import ReportQAError
-
-OFFLINE_ENV = {
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "HF_HUB_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "DO_NOT_TRACK": "1",
-}
-
-
-def force_offline() -> None:
-    """Switch off every outbound request the libraries we load would otherwise make."""
-    for key, value in OFFLINE_ENV.items():
-        os.environ[key] = value
+from reportqa.offline import force_offline
 
 
 def cmd_chunks(args: argparse.Namespace) -> int:
@@ -130,7 +117,7 @@ def format_answer(answer, color: bool = False) -> str:
     on, off = ("\033[1;33m", "\033[0m") if color else ("【", "】")
     out = []
     for p in answer.passages:
-        cite = " · ".join(x for x in [p.title, " › ".join(p.section), format_pages(p.pages)] if x)
+        cite = format_citation(p.title, p.section, p.pages)
         text = p.text
         for start, end in sorted(p.highlight, reverse=True):
             text = text[:start] + on + text[start:end] + off + text[end:]
@@ -182,17 +169,6 @@ def cmd_index(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"problem         {problem}")
     return 1 if problems else 0
-
-
-def format_pages(pages: list[int]) -> str:
-    """p. 3 / pp. 3-4 / pp. 3, 5."""
-    if not pages:
-        return ""
-    if len(pages) == 1:
-        return f"p. {pages[0]}"
-    if pages == list(range(pages[0], pages[-1] + 1)):
-        return f"pp. {pages[0]}-{pages[-1]}"
-    return "pp. " + ", ".join(map(str, pages))
 
 
 def build_parser() -> argparse.ArgumentParser:

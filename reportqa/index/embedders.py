@@ -68,9 +68,9 @@ class SentenceTransformerEmbedder:
                 "pass a local model folder or a model already in the Hugging Face cache"
             ) from None
         self.model_id = f"st/{name}"
-        dimension = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
+        model = self._model
+        dimension = getattr(model, "get_embedding_dimension", None)
+        dimension = dimension or model.get_sentence_embedding_dimension
         self.dim = int(dimension())
         # e5-style models expect "query: " / "passage: " prefixes.
         self._e5 = bool(re.search(r"(^|[/_-])e5([/_-]|$)", name.lower()))

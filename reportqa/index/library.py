@@ -127,6 +127,7 @@ class Library:
         try:
             conn = store.connect(path)
             store.migrate(conn, path)
+            store.verify_schema(conn, path)
             recorded = store.get_meta(conn, "model_id")
         except LibraryError:
             raise

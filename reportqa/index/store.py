@@ -135,6 +135,30 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise
 
 
+SCHEMA_PROBES = [
+    "SELECT key, value FROM meta LIMIT 0",
+    "SELECT doc_id, title, source, content_hash, page_count, meta_json, chunk_count, ingested_at"
+    " FROM documents LIMIT 0",
+    "SELECT id, doc_id, ordinal, section_json, pages_json, kind, text, prefix FROM chunks LIMIT 0",
+    "SELECT chunk_id, start, end, tokens, weight FROM sentences LIMIT 0",
+    "SELECT rowid, tokens FROM chunks_fts LIMIT 0",
+    "SELECT term, doc FROM chunks_vocab LIMIT 0",
+    "SELECT doc_id, term, name FROM aliases LIMIT 0",
+]
+
+
+def verify_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a library whose tables are not the ones this version writes."""
+    try:
+        for probe in SCHEMA_PROBES:
+            conn.execute(probe)
+    except sqlite3.Error as exc:
+        raise LibraryError(
+            f"{path}: library tables are damaged or from a development build ({exc}); "
+            "move the directory aside and re-ingest the reports"
+        ) from None
+
+
 def get_meta(conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else default
