@@ -69,14 +69,20 @@ class IngestResult:
     reason: str = ""
 
 
+def _context(section: list[str], text: str) -> list[str]:
+    """The nearest section titles that the text does not already start with or contain."""
+    return [title for title in section[-2:] if title not in text]
+
+
 def embedding_text(section: list[str], text: str) -> str:
     """What the embedder sees: the nearest section titles give a passage its context."""
-    context = " › ".join(section[-2:])
+    context = " › ".join(_context(section, text))
     return f"{context}\n{text}" if context else text
 
 
 def lexical_text(section: list[str], text: str) -> str:
-    return " ".join([*section[-2:], text])
+    """What the lexical index sees: the text plus section titles it lacks (counted once)."""
+    return " ".join([*_context(section, text), text])
 
 
 def clean_question(question: str) -> str:

@@ -12,6 +12,9 @@ from reportqa.index.store import Sentence
 from reportqa.index.text import fold, is_simplified, to_traditional, tokenize
 from reportqa.index.translate import translate_question
 
+ALIAS_WEIGHT = 0.7  # a name the report glosses for a term of the question
+TRANSLATED_WEIGHT = 0.5  # a dictionary translation: likely, not certain, to be the right sense
+
 
 @dataclass
 class QueryPlan:
@@ -23,6 +26,8 @@ class QueryPlan:
     dense_text: str  # what the dense model embeds
     tokens: list[str]  # lexical tokens, deduplicated
     idf: dict[str, float] = field(default_factory=dict)  # for tokens present in the library
+    source_weight: dict[str, float] = field(default_factory=dict)  # question 1, added terms less
+    unmatched: list[str] = field(default_factory=list)  # English words with no match at all
     coverage: float = 0.0  # share of the query's IDF mass the library contains at all
 
     @property
@@ -39,21 +44,42 @@ def plan_query(
     """Expand a question with mined aliases and dictionary translations."""
     extra = expand_query(question, aliases)
     folded = fold(question)
-    translated = translate_question(folded, in_library) if re.search(r"[a-z]{3}", folded) else []
+    translated, untranslated = (
+        translate_question(folded, in_library) if re.search(r"[a-z]{3}", folded) else ([], [])
+    )
     expanded = " ".join([question, *extra])
     dense_text = to_traditional(expanded) if is_simplified(question) else expanded
     if translated and translate_for_dense:
         dense_text += " " + to_traditional(" ".join(translated))
-    tokens = list(dict.fromkeys(tokenize(" ".join([expanded, *translated]))))
-    return QueryPlan(question, extra, translated, dense_text, tokens)
+    sources = {t: TRANSLATED_WEIGHT for t in tokenize(" ".join(translated))}
+    sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}
+    sources |= {t: 1.0 for t in tokenize(question)}
+    plan = QueryPlan(question, extra, translated, dense_text, list(sources))
+    plan.source_weight = sources
+    # English words the library has neither as such nor in translation: the question asks
+    # about something the lexical index cannot see.
+    plan.unmatched = [w for w in untranslated if not in_library([w])]
+    return plan
 
 
 def weigh_tokens(plan: QueryPlan, doc_freq: dict[str, int], n_chunks: int) -> None:
     """Set IDF weights for the tokens the library has, and the query's coverage."""
     n = max(1, n_chunks)
-    plan.idf = {t: math.log(1 + n / (1 + df)) for t, df in doc_freq.items() if df > 0}
-    total = len(plan.tokens) * math.log(1 + n) or 1.0
-    plan.coverage = sum(plan.idf.values()) / total
+    plan.idf = {
+        t: math.log(1 + n / (1 + df)) * plan.source_weight.get(t, 1.0)
+        for t, df in doc_freq.items()
+        if df > 0
+    }
+    # Coverage: the share of the question the lexical index can see. Tokens it lacks and
+    # untranslatable English words count as missing mass, at the highest IDF.
+    present = sum(plan.idf.values())
+    missing_cjk = [
+        t
+        for t in plan.tokens
+        if t not in plan.idf and plan.source_weight.get(t) == 1.0 and not t.isascii()
+    ]
+    missing = (len(missing_cjk) + len(plan.unmatched)) * math.log(1 + n)
+    plan.coverage = present / (present + missing) if present + missing else 0.0
 
 
 def sentence_evidence(

@@ -97,24 +97,24 @@ def _glossary_terms(folded_question: str) -> tuple[list[str], str]:
 
 def translate_question(
     folded_question: str, in_library: Callable[[Iterable[str]], set[str]]
-) -> list[str]:
-    """Chinese words (Simplified) for a question's English words, as the library spells them."""
-    all_words = [w for w in WORD.findall(folded_question) if w not in STOPWORDS and len(w) > 1]
-    present_latin = in_library(all_words)  # JST, SPRING, RIKEN: the report uses the word itself
-    kept = " ".join(w for w in WORD.findall(folded_question) if w not in present_latin)
-    termbase, rest = _glossary_terms(kept)
+) -> tuple[list[str], list[str]]:
+    """Chinese words (Simplified) for a question's English words, as the library spells them,
+    and the English content words that found no translation in the library."""
+    termbase, rest = _glossary_terms(folded_question)
     out: list[str] = [t for t in termbase if t in in_library(termbase)]
+    untranslated: list[str] = []
     words = [w for w in WORD.findall(rest) if w not in STOPWORDS and len(w) > 2]
     for word in words:
         candidates = translations(word)
-        if not candidates:
-            continue
         pieces = set(candidates)
         for candidate in candidates:
             pieces.update(w for w in _jieba().lcut(candidate, HMM=False) if len(w) >= 2)
-        found = in_library(pieces)
+        found = in_library(pieces) if pieces else set()
         ranked = [c for c in candidates if c in found]
         for candidate in candidates:
             ranked += [w for w in _jieba().lcut(candidate, HMM=False) if w in found]
-        out.extend(list(dict.fromkeys(ranked))[:MAX_PER_WORD])
-    return list(dict.fromkeys(out))
+        if ranked:
+            out.extend(list(dict.fromkeys(ranked))[:MAX_PER_WORD])
+        else:
+            untranslated.append(word)
+    return list(dict.fromkeys(out)), untranslated
