@@ -12,7 +12,7 @@ import pytest
 from reportqa.errors import LibraryError, QuestionError
 from reportqa.index import store
 from reportqa.index.embedders import FakeEmbedder
-from reportqa.index.library import Library
+from reportqa.index.library import Library, embedding_text
 
 SAMPLE = Path(__file__).parent.parent / "reportqa/data/sample"
 SAMPLE_TXT = SAMPLE / "2025-taiwan-japan-natural-sciences-exchange.txt"
@@ -118,7 +118,7 @@ def test_dense_ranking_matches_brute_force_numpy(lib: Library) -> None:
     ranked, plan = lib.rank(question, mode="dense")
     ids = np.array(sorted(snap.chunks))
     matrix = lib.embedder.embed_passages(
-        [f"{' › '.join(snap.chunks[i].section[-2:])}\n{snap.chunks[i].text}" for i in ids]
+        [embedding_text(snap.chunks[i].section, snap.chunks[i].text) for i in ids]
     )
     scores = matrix @ lib.embedder.embed_query(plan.dense_text)
     expected = [int(ids[k]) for k in np.argsort(-scores, kind="stable")[:10]]
