@@ -7,29 +7,33 @@ from pathlib import Path
 from reportqa.errors import IngestError
 from reportqa.ingest.chunk import chunk_blocks
 from reportqa.ingest.clean import clean_pages
-from reportqa.ingest.extract import content_hash, read_input
+from reportqa.ingest.extract import content_hash, is_markdown, read_input
+from reportqa.ingest.markdown import markdown_lines
 from reportqa.ingest.model import Chunk, Document
 from reportqa.ingest.outline import outline
 
 __all__ = ["Chunk", "Document", "IngestError", "load_document"]
+OCR_HINT = "a scanned PDF? OCR is not supported: run OCR (e.g. ocrmypdf) first or supply the text"
 
 
 def load_document(path: str | Path, doc_id: str | None = None) -> Document:
     """Read a PDF/text/markdown report into a Document with its chunks."""
     path = Path(path)
     pages, data = read_input(path)
-    doc_id = doc_id or path.stem
-    lines = clean_pages(pages)
-    blocks, meta = outline(lines)
-    chunks = chunk_blocks(blocks, doc_id)
+    is_pdf = pages[0].number is not None
+    markdown = is_markdown(path) and not is_pdf
+    lines = markdown_lines(pages) if markdown else clean_pages(pages)
+    blocks, meta = outline(lines, markdown=markdown)
+    chunks = chunk_blocks(blocks, doc_id or path.stem)
     if not chunks:
-        raise IngestError(path, "no text found after cleaning", "check the file has report text")
+        problem = "no text besides page numbers and running headers" if is_pdf else "no text"
+        fix = OCR_HINT if is_pdf else "check the file has report text"
+        raise IngestError(path, problem, fix)
     title = meta.pop("title", "") or next(
         (b.section[-1] for b in blocks if b.kind == "heading"), path.stem
     )
-    is_pdf = pages[0].number is not None
     return Document(
-        doc_id=doc_id,
+        doc_id=doc_id or path.stem,
         title=title,
         source=path.name,
         content_hash=content_hash(data),

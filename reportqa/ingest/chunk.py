@@ -68,6 +68,10 @@ class _Open:
     def size(self) -> int:
         return sum(size(text) for _, text, _ in self.blocks)
 
+    @property
+    def only_headings(self) -> bool:
+        return all(b.kind == "heading" for b, _, _ in self.blocks)
+
 
 def _common_prefix(paths: list[list[str]]) -> list[str]:
     out: list[str] = []
@@ -78,8 +82,25 @@ def _common_prefix(paths: list[list[str]]) -> list[str]:
     return out
 
 
+def _section_of(blocks: list[Block]) -> list[str]:
+    """The section a chunk is in: shared by its content (leading parent headings don't count)."""
+    content = [b for b in blocks if b.kind != "heading"] or blocks
+    return _common_prefix([b.section for b in content])
+
+
+def _closes(cur: _Open, heading: Block) -> bool:
+    """True when the open chunk must end before this heading."""
+    if not cur.blocks:
+        return False
+    if cur.only_headings:
+        # Only headings so far: end only if they would cross a section break (an empty 一、
+        # followed by 二、); a parent heading (肆、 before 一、) stays with its first child.
+        return heading.section_break and any(b.level >= heading.level for b, _, _ in cur.blocks)
+    return heading.section_break or cur.size >= MIN_BEFORE_HEADING
+
+
 def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
-    """Pack blocks into chunks; a chunk never crosses a level-1/2 section."""
+    """Pack blocks into chunks; a chunk never crosses a section break (壹、, 一、, #, ##)."""
     chunks: list[Chunk] = []
     cur = _Open()
 
@@ -88,7 +109,7 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
         for k, (block, part, _) in enumerate(parts):
             joiner = "" if k == 0 or block.continues_heading else "\n"
             text += joiner + part
-        section = _common_prefix([b.section for b, _, _ in parts])
+        section = _section_of([b for b, _, _ in parts])
         pages = sorted({p for _, _, pp in parts for p in pp})
         chunks.append(Chunk(doc_id, len(chunks), section, pages, kind, text, prefix))
 
@@ -101,16 +122,12 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
 
     for block in blocks:
         if block.kind == "heading":
-            only_headings = all(b.kind == "heading" for b, _, _ in cur.blocks)
-            if not only_headings and (
-                block.level <= 2 or cur.size >= MIN_BEFORE_HEADING or _crosses(cur, block)
-            ):
+            if _closes(cur, block):
                 flush()
             cur.blocks.append((block, block.text, block.pages))
         elif block.kind == "table":
-            flush_heading = [x for x in cur.blocks if x[0].kind == "heading"] == cur.blocks
-            lead = cur.blocks if flush_heading else []
-            if not flush_heading:
+            lead = cur.blocks if cur.only_headings else []  # headings go with the table
+            if not lead:
                 flush()
             cur.blocks = []
             for parts, prefix in _table_pieces(block, lead):
@@ -129,20 +146,12 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
     return chunks
 
 
-def _crosses(cur: _Open, heading: Block) -> bool:
-    """True when the open chunk lies in another level-2 section than the heading."""
-    return (
-        bool(cur.blocks)
-        and cur.blocks[-1][0].section[:2]
-        != heading.section[:2][: len(cur.blocks[-1][0].section[:2])]
-    )
-
-
 def _add_split(block: Block, cur: _Open, flush) -> None:
     """Add a long block sentence by sentence, closing chunks as they fill."""
     offset = 0
     for sentence in split_sentences(block.text):
-        if cur.size + size(sentence) > MAX or cur.size >= TARGET:
+        # Headings stay with their first sentence rather than become a chunk of their own.
+        if not cur.only_headings and (cur.size + size(sentence) > MAX or cur.size >= TARGET):
             flush()
         piece_pages = block.pages_of(offset, offset + len(sentence))
         if cur.blocks and cur.blocks[-1][0] is block:
@@ -169,6 +178,7 @@ def _table_pieces(block: Block, lead):
         pages = sorted({p for _, pp in piece for p in pp})
         if first:
             text = f"{head_lines}\n{text}" if head_lines else text
+            pages = sorted(set(pages) | set(block.pages[:1]))  # the caption's page
             return [*lead, (block, text, pages)], ""
         return [(block, text, pages)], block.table_header
 

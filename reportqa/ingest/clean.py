@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from reportqa.ingest.model import Line, PageText
 
@@ -15,6 +16,12 @@ PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 LONE_NUMBER = re.compile(r"^\d{1,4}$")
+# Control characters never belong to report text (a PDF font with a broken map emits them).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+SPACED_PAIR = re.compile(r"(?<![\u3400-\u9fff])[\u3400-\u9fff] [\u3400-\u9fff](?![\u3400-\u9fff])")
+SPACES = re.compile(r"[ \t\u3000\xa0]+")
+LONE_CHAR = re.compile(r"(?:^|(?<= ))[^\x00-\x7f ](?= |$)")  # a non-ASCII character alone
 EDGE = 2  # lines at the top and bottom of a page where running headers and footers live
 
 
@@ -23,6 +30,7 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
+@lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
     """Columns a line takes on the page: 2 for CJK/full-width characters, 1 otherwise."""
     return sum(2 if is_wide(ch) else 1 for ch in text)
@@ -40,8 +48,10 @@ def unspace_cjk(line: str) -> str:
     only between multi-character cells, so a line is unspaced only when most of its CJK runs are
     single characters.
     """
-    line = re.sub(r"[ \t\u3000\xa0]+", " ", line)
-    runs = re.findall(r"[^\s]+", line)
+    line = SPACES.sub(" ", line)
+    if len(LONE_CHAR.findall(line)) < 4:  # cheap first look: most lines are not letter-spaced
+        return line
+    runs = line.split()
     wide_runs = [r for r in runs if all(is_wide(c) for c in r)]
     singles = sum(1 for r in wide_runs if len(r) == 1)
     if singles < 4 or singles < 0.6 * len(wide_runs):
@@ -54,49 +64,81 @@ def _space_between(line: str, i: int) -> str:
 
 
 def page_lines(pages: list[PageText]) -> list[list[Line]]:
-    """Split each page into stripped, non-blank lines."""
+    """Split each page into stripped, non-blank lines (with their x when the PDF gave it)."""
     out = []
     for page in pages:
-        text = page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-        lines = [Line(unspace_cjk(t.strip()), page.number) for t in text.split("\n")]
+        text = page.text
+        xs: tuple[float | None, ...] = page.line_x
+        if "\r" in text or "\f" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+            xs = ()
+        raw = text.split("\n")
+        if len(xs) != len(raw):
+            xs = (None,) * len(raw)
+        lines = [
+            Line(unspace_cjk(CONTROL.sub("", t).strip()), page.number, x)
+            for t, x in zip(raw, xs, strict=True)
+        ]
         out.append([line for line in lines if line.text])
     return out
 
 
 def running_lines(per_page: list[list[Line]]) -> set[tuple[int, int]]:
     """(page index, line index) of headers, footers and page numbers repeated across pages."""
-    n_pages = len(per_page)
-    drop: set[tuple[int, int]] = set()
-    if n_pages < 2:
-        return drop
+    if len(per_page) < 2:
+        return set()
     edges = [
         (p, i)
         for p, lines in enumerate(per_page)
         for i in range(len(lines))
         if i < EDGE or i >= len(lines) - EDGE
     ]
-    counts = Counter(_edge_key(per_page[p][i].text) for p, i in edges)
-    # Text repeated at the page edge on at least 40% of pages (and 2+) is a running header/footer.
+    return _repeated_lines(per_page, edges) | _page_number_lines(per_page, edges)
+
+
+def _repeated_lines(
+    per_page: list[list[Line]], edges: list[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Text repeated at the page edge on at least 40% of pages (and 2+): headers and footers."""
+    n_pages = len(per_page)
+    keys = {(p, i): _edge_key(per_page[p][i].text) for p, i in edges}
+    counts = Counter(keys.values())
     threshold = max(2, int(0.4 * n_pages + 0.5)) if n_pages >= 3 else 2
-    for p, i in edges:
-        text = per_page[p][i].text
-        key = _edge_key(text)
-        # The cover page has no running header: its title often repeats as the header later.
-        repeated = p > 0 and counts[key] >= threshold and len(key) <= 80
-        if PAGE_NUMBER.match(text) or repeated:
-            drop.add((p, i))
-    # A lone number at the page edge is a page number when it tracks the page index.
-    offsets = Counter()
-    lone = []
-    for p, i in edges:
-        text = per_page[p][i].text
-        if LONE_NUMBER.match(text) and (p, i) not in drop:
-            lone.append((p, i))
-            offsets[int(text) - p] += 1
+    # Where each text sits on the later pages: 0 = first line, -1 = last line, ...
+    where = {
+        key: Counter(_position(per_page, p, i) for (p, i), k in keys.items() if k == key and p)
+        for key in {k for k, n in counts.items() if n >= threshold}
+    }
+    drop = set()
+    for (p, i), key in keys.items():
+        # A lone number is left to the page-number rule: it may be content.
+        if key not in where or len(key) > 80 or not key.strip("#"):
+            continue
+        # The first page is often a cover whose title the later pages repeat as their header:
+        # drop it there only in the place the header takes on the other pages.
+        if p == 0 and where[key].most_common(1)[0][0] != _position(per_page, p, i):
+            continue
+        drop.add((p, i))
+    return drop
+
+
+def _position(per_page: list[list[Line]], p: int, i: int) -> int:
+    return i if i < EDGE else i - len(per_page[p])
+
+
+def _page_number_lines(
+    per_page: list[list[Line]], edges: list[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """第 3 頁 / - 3 - lines at the page edge, and lone numbers that track the page index."""
+    drop = {(p, i) for p, i in edges if PAGE_NUMBER.match(per_page[p][i].text)}
+    lone = [
+        (p, i, int(per_page[p][i].text)) for p, i in edges if LONE_NUMBER.match(per_page[p][i].text)
+    ]
+    offsets = Counter(number - p for p, _, number in lone)
     if offsets:
         offset, count = offsets.most_common(1)[0]
-        if count >= max(2, 0.4 * n_pages):
-            drop.update((p, i) for p, i in lone if int(per_page[p][i].text) - p == offset)
+        if count >= max(2, 0.4 * len(per_page)):
+            drop.update((p, i) for p, i, number in lone if number - p == offset)
     return drop
 
 
@@ -126,3 +168,15 @@ def join_with_offsets(parts: list[str]) -> tuple[str, list[int]]:
         starts.append(len(out))
         out += part
     return out, starts
+
+
+def close_cjk_gaps(line: str, full: bool = True) -> str:
+    """Drop single spaces between two CJK ideographs: gaps a justified line was stretched by.
+
+    For prose lines only (table rows keep the spaces between cells), and only when the line
+    fills the text width or shows letter-spacing (two lone ideographs: 計 畫); a short line may
+    separate names with spaces on purpose.
+    """
+    if full or SPACED_PAIR.search(line):
+        return CJK_GAP.sub("", line)
+    return line

@@ -13,6 +13,9 @@ class PageText:
 
     number: int | None
     text: str
+    # x (points from the left edge) where each "\n"-separated line of text starts, from the PDF's
+    # text positions; empty when unknown (text files). Tells a wrapped table cell from a new one.
+    line_x: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Line:
 
     text: str
     page: int | None
+    x: float | None = None  # where the line starts on the page, when the PDF says
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Block:
     section: list[str]
     level: int = 0  # heading level (1 = 壹、, 2 = 一、, ...), 0 for non-headings
     continues_heading: bool = False  # body on the heading's own line: 1、 標題：內文…
+    section_break: bool = False  # a heading no chunk may run across (壹、, 一、, # and ##)
     table_header: str = ""  # for tables: the header row, repeated when a table is split
     table_rows: list[str] = field(default_factory=list)
     row_pages: list[list[int]] = field(default_factory=list)  # pages of each table row

@@ -1,0 +1,160 @@
+"""Read a PDF page by page with pypdf; tell the ways a PDF can be unreadable apart."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import unicodedata
+from pathlib import Path
+
+from reportqa.errors import IngestError
+from reportqa.ingest.model import PageText
+
+# Share of a text layer's visible characters that may be control/unassigned/private-use before
+# we call it garbled. Real text has ~0; a broken ToUnicode map gives 25%+ (measured on
+# tests/pdf_fixtures.make_garbled_pdf); symbol fonts mapped to private use stay well under.
+GARBLED_SHARE = 0.10
+OCR_FIX = "OCR is not supported: run OCR (e.g. ocrmypdf) first or supply the text"
+# First bytes of files people mistake for PDFs, for a helpful "not a PDF" message.
+MAGIC = {
+    b"PK\x03\x04": "a ZIP archive or Office document (.docx?)",
+    b"\xd0\xcf\x11\xe0": "an old Office document (.doc?)",
+    b"{\\rtf": "an RTF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+}
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """True when the data starts (after a little junk, as readers allow) with %PDF-."""
+    return b"%PDF-" in data[:1024]
+
+
+def read_pdf(path: Path, data: bytes) -> list[PageText]:
+    """Extract text page by page; raise IngestError naming the file when it cannot be read."""
+    if not looks_like_pdf(data):
+        what = _what_it_is(data)
+        fix = "pass the real PDF" + (", or name a text report .txt" if "text" in what else "")
+        raise IngestError(path, f"not a PDF ({what})", fix)
+    try:
+        with _quiet_pypdf():
+            pages = _extract_pages(path, data)
+    except IngestError:
+        raise
+    except Exception as exc:  # pypdf raises a wide range of errors on damaged files
+        truncated = b"%%EOF" not in data[-2048:]
+        damage = "truncated (no end-of-file marker, " if truncated else "damaged ("
+        raise IngestError(
+            path, f"PDF is {damage}{type(exc).__name__})", "download or export it again"
+        ) from None
+    if not pages:
+        raise IngestError(path, "PDF has no pages", "download or export it again")
+    if not any(p.text.strip() for p in pages):
+        raise IngestError(
+            path, f"PDF has no text layer ({len(pages)} pages, scanned images?)", OCR_FIX
+        )
+    _check_not_garbled(path, pages)
+    return pages
+
+
+@contextlib.contextmanager
+def _quiet_pypdf():
+    """pypdf logs every repair it tries on a damaged file; the user gets our one line instead."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _what_it_is(data: bytes) -> str:
+    head = data[:16]
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            return f"it is {what}"
+    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        return "it is an HTML page"
+    if _is_utf8_text(data[:4096]):
+        return "it is plain text"
+    return "no %PDF header"
+
+
+def _is_utf8_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # only a character cut off at the end
+    return True
+
+
+def _extract_pages(path: Path, data: bytes) -> list[PageText]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        # An empty user password still opens owner-password-only PDFs.
+        try:
+            ok = reader.decrypt("")
+        except Exception:
+            ok = 0
+        if not ok:
+            raise IngestError(
+                path, "PDF is encrypted", "save an unencrypted copy (e.g. qpdf --decrypt)"
+            )
+    return [_page_text(number, page) for number, page in enumerate(reader.pages, start=1)]
+
+
+def _page_text(number: int, page) -> PageText:
+    """A page's text plus where each of its lines starts (x), from pypdf's text visitor."""
+    fragments: list[tuple[str, float]] = []
+
+    def visit(text, cm, tm, _font, _size) -> None:
+        fragments.append((text, tm[4] * cm[0] + tm[5] * cm[2] + cm[4]))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    return PageText(number, text, line_starts(text, fragments))
+
+
+def line_starts(text: str, fragments: list[tuple[str, float]]) -> tuple[float | None, ...]:
+    """x of the first visible fragment on each line of text; () if the fragments don't add up."""
+    if "".join(t for t, _ in fragments) != text:
+        return ()
+    xs: list[float | None] = [None]
+    decided = [False]
+    for fragment, x in fragments:
+        for k, piece in enumerate(fragment.split("\n")):
+            if k:
+                xs.append(None)
+                decided.append(False)
+            if piece.strip() and not decided[-1]:
+                # A fragment's x is where it starts: it is the line's x only if the line began
+                # with this fragment's first piece.
+                xs[-1] = x if k == 0 else None
+                decided[-1] = True
+    return tuple(xs)
+
+
+def junk_share(text: str) -> float:
+    """Share of visible characters that are control, unassigned or private-use code points."""
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible:
+        return 0.0
+    junk = sum(1 for ch in visible if unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    return junk / len(visible)
+
+
+def _check_not_garbled(path: Path, pages: list[PageText]) -> None:
+    share = junk_share("".join(p.text for p in pages))
+    if share > GARBLED_SHARE:
+        raise IngestError(
+            path,
+            f"text layer is garbled ({share:.0%} control characters: a broken font map)",
+            "OCR is not supported: re-export the PDF from its source or supply the text",
+        )
