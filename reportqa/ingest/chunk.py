@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reportqa.ingest.model import Block, Chunk
 
-TARGET = 350  # aim: a chunk is closed once it reaches this many characters
+TARGET = 350  # the chunk size that costs nothing
 MAX = 500  # hard ceiling for prose; a single sentence longer than this is split at commas
-MIN_BEFORE_HEADING = 120  # a sub-heading starts a new chunk once the current one has this much
 TABLE_MAX = 320  # split tables by rows above this, repeating the header row
 SENTENCE = re.compile(r"[^。！？；!?]*(?:[。！？；!?]+[」』）)]*|$)")
 
@@ -61,16 +60,84 @@ def _safe_cut(text: str, limit: int) -> int:
 
 
 @dataclass
-class _Open:
-    blocks: list[tuple[Block, str, list[int]]] = field(default_factory=list)
+class _Unit:
+    """An uncuttable piece of a chunk: a heading, a list item, or a sentence of a paragraph."""
+
+    block: Block
+    text: str
+    pages: list[int]
+    first_of_block: bool
 
     @property
     def size(self) -> int:
-        return sum(size(text) for _, text, _ in self.blocks)
+        return size(self.text)
 
-    @property
-    def only_headings(self) -> bool:
-        return all(b.kind == "heading" for b, _, _ in self.blocks)
+
+# What it costs to end a chunk before a unit, by what that unit starts (tuned on the eval set's
+# tune split together with the sizes above): cutting at a heading is free, between paragraphs
+# cheap, between two sentences of one paragraph dear.
+CUT_BEFORE_HEADING = 0.0
+CUT_BETWEEN_BLOCKS = 0.15
+CUT_MID_PARAGRAPH = 0.6
+SMALL = 100  # a chunk smaller than this (an orphan) costs extra, unless its run is that small
+
+
+def _units(block: Block) -> list[_Unit]:
+    if block.kind == "heading" or size(block.text) <= MAX // 2:
+        return [_Unit(block, block.text, block.pages, True)]
+    units, offset = [], 0
+    for k, sentence in enumerate(split_sentences(block.text)):
+        pages = block.pages_of(offset, offset + len(sentence))
+        units.append(_Unit(block, sentence, pages, k == 0))
+        offset += len(sentence)
+    return units
+
+
+def _cut_cost(prev: _Unit, nxt: _Unit) -> float:
+    """Cost of ending a chunk between two units; infinite right after a heading."""
+    if prev.block.kind == "heading":
+        return float("inf")
+    if nxt.block.kind == "heading":
+        return CUT_BEFORE_HEADING
+    return CUT_BETWEEN_BLOCKS if nxt.first_of_block else CUT_MID_PARAGRAPH
+
+
+def _size_cost(total: int, whole_run: bool) -> float:
+    if total > MAX:
+        return float("inf")
+    cost = ((total - TARGET) / TARGET) ** 2
+    if total < SMALL and not whole_run:
+        cost += 1.0
+    return cost
+
+
+def segment(units: list[_Unit]) -> list[list[_Unit]]:
+    """Split a run of units into chunks at the least total cost (as in optimal line breaking)."""
+    n = len(units)
+    sizes = [u.size for u in units]
+    best = [0.0] + [float("inf")] * n  # best[j]: cost of packing units[:j]
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        total = 0
+        for i in range(j - 1, -1, -1):
+            total += sizes[i]
+            if total > MAX and i < j - 1:
+                break  # a single over-long unit still forms a chunk on its own
+            cut = 0.0 if j == n else _cut_cost(units[j - 1], units[j])
+            cost = best[i] + _size_cost(min(total, MAX), i == 0 and j == n) + cut
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    pieces, j = [], n
+    while j > 0:
+        pieces.append(units[back[j] : j])
+        j = back[j]
+    return pieces[::-1]
+
+
+def _section_of(blocks: list[Block]) -> list[str]:
+    """The section a chunk is in: shared by its content (leading parent headings don't count)."""
+    content = [b for b in blocks if b.kind != "heading"] or blocks
+    return _common_prefix([b.section for b in content])
 
 
 def _common_prefix(paths: list[list[str]]) -> list[str]:
@@ -82,85 +149,51 @@ def _common_prefix(paths: list[list[str]]) -> list[str]:
     return out
 
 
-def _section_of(blocks: list[Block]) -> list[str]:
-    """The section a chunk is in: shared by its content (leading parent headings don't count)."""
-    content = [b for b in blocks if b.kind != "heading"] or blocks
-    return _common_prefix([b.section for b in content])
-
-
-def _closes(cur: _Open, heading: Block) -> bool:
-    """True when the open chunk must end before this heading."""
-    if not cur.blocks:
-        return False
-    if cur.only_headings:
-        # Only headings so far: end only if they would cross a section break (an empty 一、
-        # followed by 二、); a parent heading (肆、 before 一、) stays with its first child.
-        return heading.section_break and any(b.level >= heading.level for b, _, _ in cur.blocks)
-    return heading.section_break or cur.size >= MIN_BEFORE_HEADING
-
-
 def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
-    """Pack blocks into chunks; a chunk never crosses a section break (壹、, 一、, #, ##)."""
+    """Cut blocks into chunks; a chunk never crosses a section break (壹、, 一、, #, ##)."""
     chunks: list[Chunk] = []
-    cur = _Open()
+    run: list[_Unit] = []
 
     def emit(kind: str, parts: list[tuple[Block, str, list[int]]], prefix: str = "") -> None:
         text = ""
         for k, (block, part, _) in enumerate(parts):
-            joiner = "" if k == 0 or block.continues_heading else "\n"
+            same_block = k > 0 and parts[k - 1][0] is block
+            joiner = "" if k == 0 or same_block or block.continues_heading else "\n"
             text += joiner + part
         section = _section_of([b for b, _, _ in parts])
         pages = sorted({p for _, _, pp in parts for p in pp})
         chunks.append(Chunk(doc_id, len(chunks), section, pages, kind, text, prefix))
 
-    def flush() -> None:
-        if cur.blocks:
-            kinds = {b.kind for b, _, _ in cur.blocks} - {"heading"}
+    def close_run() -> None:
+        for piece in segment(run) if run else []:
+            kinds = {u.block.kind for u in piece} - {"heading"}
             kind = kinds.pop() if len(kinds) == 1 else "text"
-            emit(kind, cur.blocks)
-            cur.blocks = []
+            emit(kind, [(u.block, u.text, u.pages) for u in piece])
+        run.clear()
 
     for block in blocks:
-        if block.kind == "heading":
-            if _closes(cur, block):
-                flush()
-            cur.blocks.append((block, block.text, block.pages))
+        if block.kind == "heading" and block.section_break:
+            # An empty 一、 followed by 二、 must not share a chunk; a parent (肆、) may lead 一、.
+            if any(u.block.kind != "heading" or u.block.level >= block.level for u in run):
+                close_run()
+            run.append(_Unit(block, block.text, block.pages, True))
         elif block.kind == "table":
-            lead = cur.blocks if cur.only_headings else []  # headings go with the table
-            if not lead:
-                flush()
-            cur.blocks = []
+            # Headings right before a table (表1's section title) go with the table.
+            k = len(run)
+            while k > 0 and run[k - 1].block.kind == "heading":
+                k -= 1
+            lead = [(u.block, u.text, u.pages) for u in run[k:]]
+            del run[k:]
+            close_run()
             for parts, prefix in _table_pieces(block, lead):
                 emit("table", parts, prefix)
         elif block.kind == "caption":
-            flush()
+            close_run()
             emit("caption", [(block, block.text, block.pages)])
         else:
-            if cur.size + size(block.text) <= MAX:
-                cur.blocks.append((block, block.text, block.pages))
-            else:
-                _add_split(block, cur, flush)
-        if cur.size >= TARGET:
-            flush()
-    flush()
+            run.extend(_units(block))
+    close_run()
     return chunks
-
-
-def _add_split(block: Block, cur: _Open, flush) -> None:
-    """Add a long block sentence by sentence, closing chunks as they fill."""
-    offset = 0
-    for sentence in split_sentences(block.text):
-        # Headings stay with their first sentence rather than become a chunk of their own.
-        if not cur.only_headings and (cur.size + size(sentence) > MAX or cur.size >= TARGET):
-            flush()
-        piece_pages = block.pages_of(offset, offset + len(sentence))
-        if cur.blocks and cur.blocks[-1][0] is block:
-            prev_block, prev_text, prev_pages = cur.blocks[-1]
-            merged_pages = sorted(set(prev_pages) | set(piece_pages))
-            cur.blocks[-1] = (prev_block, prev_text + sentence, merged_pages)
-        else:
-            cur.blocks.append((block, sentence, piece_pages))
-        offset += len(sentence)
 
 
 def _table_pieces(block: Block, lead):
