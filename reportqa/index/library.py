@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 import time
 import unicodedata
@@ -25,8 +26,9 @@ from reportqa.ingest import Document, load_document
 
 MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not refused
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-DEFAULT_WEIGHTS = FusionWeights(lexical=3.0, sentence=3.0)  # grid-searched on the tune split
+DEFAULT_WEIGHTS = FusionWeights(lexical=2.0, sentence=1.5)  # grid-searched on the tune split
 DENSE_TRANSLATION = True
+READ_ATTEMPTS = 10  # rankings redone when a concurrent write lands mid-question
 
 
 @dataclass
@@ -224,8 +226,18 @@ class Library:
         started = time.perf_counter()
         question = clean_question(question)
         top_k = max(1, min(int(top_k), 50))
-        ranked, plan = self.rank(question, doc_ids=doc_ids, mode=mode)
-        snap = self.snapshot()
+        for _ in range(READ_ATTEMPTS):
+            snap = self.snapshot()
+            ranked, plan = self.rank(question, doc_ids=doc_ids, mode=mode)
+            # The lexical index is queried live: if another process committed a write while we
+            # ranked, scores and texts could come from two states of the library. Rank again.
+            if self.snapshot() is snap:
+                break
+        else:
+            raise LibraryError(
+                f"{self.path}: the library changed {READ_ATTEMPTS} times while answering; "
+                "ask again when the ingest running now has finished"
+            )
         passages = []
         for rank, (chunk_id, score) in enumerate(ranked[:top_k], start=1):
             chunk = snap.chunks[chunk_id]
@@ -427,14 +439,14 @@ class Library:
             store.set_meta(conn, "generation", str(generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
             conn.execute("COMMIT")
-        except OSError as exc:
-            conn.execute("ROLLBACK")
+        except (OSError, sqlite3.OperationalError) as exc:  # a full disk: ENOSPC / SQLITE_FULL
+            _rollback(conn)
             raise LibraryError(
-                f"{self.path}: cannot write the library ({exc.strerror or exc}); "
+                f"{self.path}: cannot write the library ({getattr(exc, 'strerror', None) or exc}); "
                 "free disk space or check permissions — nothing was changed"
             ) from None
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         store.remove_stale_files(self.path, generation + 1)
 
@@ -527,7 +539,7 @@ class Library:
                 store.write_index(index, store.faiss_path(self.path, generation + 1))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
             self.model_id, self._embedder = model_id, embedder
         store.remove_stale_files(self.path, generation + 1)
@@ -540,6 +552,12 @@ class Library:
             ).fetchone():
                 raise LibraryError(f"no report {doc_id} in {self.path}; see `reportqa list`")
             self._write(None, None, remove_doc=doc_id)
+
+
+def _rollback(conn) -> None:
+    """Roll back the open write; SQLite has already done so itself after SQLITE_FULL."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _model_id(model: str) -> str:
