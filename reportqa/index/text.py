@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-&][A-Za-z0-9]+)*|\d+(?:[.,]\d+)*")
+POSSESSIVE = re.compile(r"(?<=[a-z0-9])['’]s\b")  # JST's → JST
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 STOPWORDS = frozenset(
     "a an and are as at be by can did do does for from has have how i in is it its of on or "
@@ -60,7 +61,7 @@ def _jieba():
 
 def tokenize(text: str, scheme: str = "jieba") -> list[str]:
     """Search tokens of a text: CJK words (jieba) or bigrams, plus Latin words and numbers."""
-    folded = fold(text)
+    folded = POSSESSIVE.sub("", fold(text))
     tokens = [m.group(0) for m in LATIN.finditer(folded)]
     for run in CJK_RUN.findall(folded):
         if scheme == "bigram":
