@@ -55,6 +55,9 @@ def store_upload(
         raise IngestError(
             name, f"unsupported file type {suffix or '(none)'}", "upload a PDF, .txt or .md report"
         )
+    if not source.is_file():
+        problem = "is a directory" if source.is_dir() else "no such file"
+        raise IngestError(name, problem, "choose the report file and upload it again")
     size = source.stat().st_size
     if size > max_bytes:
         raise IngestError(
@@ -71,6 +74,8 @@ def store_upload(
         result = ingest(staged, Path(name).stem)
         if getattr(result, "status", "failed") != "failed":
             staged.replace(target_dir / name)
+        elif hasattr(result, "reason"):  # name the uploaded file, not the staging copy
+            result.reason = result.reason.replace(str(staged), name)
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)

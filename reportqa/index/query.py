@@ -14,6 +14,7 @@ from reportqa.index.translate import translate_question
 
 ALIAS_WEIGHT = 0.7  # a name the report glosses for a term of the question
 TRANSLATED_WEIGHT = 0.5  # a dictionary translation: likely, not certain, to be the right sense
+COMMON_WORD_WEIGHT = 0.5  # an ordinary English word of the question that the report also uses
 
 
 @dataclass
@@ -53,13 +54,22 @@ def plan_query(
         dense_text += " " + to_traditional(" ".join(translated))
     sources = {t: TRANSLATED_WEIGHT for t in tokenize(" ".join(translated))}
     sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}
-    sources |= {t: 1.0 for t in tokenize(question)}
+    sources |= {t: _question_weight(t, question) for t in tokenize(question)}
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
     plan.source_weight = sources
     # English words the library has neither as such nor in translation: the question asks
     # about something the lexical index cannot see.
     plan.unmatched = [w for w in untranslated if not in_library([w])]
     return plan
+
+
+def _question_weight(token: str, question: str) -> float:
+    """1 for a question's words, less for ordinary lower-case English ones (program, fund):
+    a Chinese report uses those only in passing, while names (SPRING, JST) are what it cites."""
+    if not token.isascii() or not token.isalpha():
+        return 1.0
+    named = re.search(rf"\b{re.escape(token)}\b", question, flags=re.IGNORECASE)
+    return 1.0 if named is None or not named.group(0).islower() else COMMON_WORD_WEIGHT
 
 
 def weigh_tokens(plan: QueryPlan, doc_freq: dict[str, int], n_chunks: int) -> None:

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -36,7 +37,10 @@ MIGRATIONS: dict[int, list[str]] = {
             ordinal INTEGER NOT NULL, section_json TEXT NOT NULL, pages_json TEXT NOT NULL,
             kind TEXT NOT NULL, text TEXT NOT NULL, prefix TEXT NOT NULL,
             UNIQUE (doc_id, ordinal))""",
-        "CREATE VIRTUAL TABLE chunks_fts USING fts5(tokens)",
+        # Tokens arrive space-separated from reportqa.index.text.tokenize; keep act-x, r&d,
+        # 3,000 and 1.5 whole instead of letting FTS5 split them again.
+        "CREATE VIRTUAL TABLE chunks_fts USING fts5("
+        "tokens, tokenize=\"unicode61 tokenchars '-&.,'\")",
         "CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')",
         """CREATE TABLE sentences (
             chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
@@ -99,7 +103,19 @@ class Snapshot:
     sentences: dict[int, list[Sentence]]  # chunk id → its sentences
 
 
+def is_writable(path: Path) -> bool:
+    """False for a library on a read-only filesystem or without write permission."""
+    return all(os.access(p, os.W_OK) for p in (path, path / DB_NAME) if p.exists())
+
+
 def connect(path: Path) -> sqlite3.Connection:
+    if (path / DB_NAME).exists() and not is_writable(path):
+        # SQLite cannot open a WAL database read-only without creating its -shm file next to
+        # it; immutable=1 reads the file as it is. Writes are refused by write_lock.
+        uri = f"{(path / DB_NAME).absolute().as_uri()}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
     conn = sqlite3.connect(
         path / DB_NAME, timeout=30, isolation_level=None, check_same_thread=False
     )
@@ -183,10 +199,18 @@ def write_index(index, target: Path) -> None:
     import faiss
 
     tmp = target.with_suffix(".tmp")
-    faiss.write_index(index, str(tmp))
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    try:
+        faiss.write_index(index, str(tmp))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except RuntimeError as exc:  # faiss reports a failed write (e.g. a full disk) this way
+        tmp.unlink(missing_ok=True)
+        reason = re.search(r"\(([^()]+)\)\s*$", str(exc))
+        raise OSError(f"{tmp.name}: {reason[1] if reason else 'write failed'}") from None
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -194,17 +218,29 @@ def write_index(index, target: Path) -> None:
         os.close(dir_fd)
 
 
-def read_index(target: Path):
+def read_index(target: Path, dim: int):
     import faiss
 
     # faiss reads its own binary format; nothing in it can execute code.
-    return faiss.read_index(str(target))
+    index = faiss.read_index(str(target))
+    if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
+        raise LibraryError(
+            f"{target}: not this library's vector file ({type(index).__name__}, {index.d} "
+            f"dimensions, not {dim}); run `reportqa index --rebuild`"
+        )
+    return index
 
 
-def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int) -> Snapshot:
-    """Read one consistent state: rows, aliases and the FAISS file the rows point at."""
-    for attempt in range(5):
-        conn.execute("BEGIN")
+def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool = True) -> Snapshot:
+    """Read one consistent state: rows, aliases and the FAISS file the rows point at.
+
+    With vectors=False the FAISS file is not read (an empty index stands in): re-embedding needs
+    only the rows, and must work when the vector file is what is damaged.
+    """
+    outer = conn.in_transaction  # the caller's read transaction fixes the state: no re-reads
+    for attempt in range(1 if outer else 5):
+        if not outer:
+            conn.execute("BEGIN")
         try:
             generation = int(get_meta(conn, "generation", "0"))
             rows = conn.execute(
@@ -218,13 +254,17 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int) -> Snapshot:
                 "ORDER BY chunk_id, start"
             ).fetchall()
         finally:
-            conn.execute("COMMIT")
+            if not outer:
+                conn.execute("COMMIT")
         try:
-            index = read_index(faiss_path(path, generation)) if generation else new_index(dim)
+            if generation and vectors:
+                index = read_index(faiss_path(path, generation), dim)
+            else:
+                index = new_index(dim)
             break
         except RuntimeError:
             # A writer replaced the file between our read and the open; read again.
-            if attempt == 4:
+            if outer or attempt == 4:
                 raise LibraryError(
                     f"{path}: vector file for generation {generation} is missing or damaged; "
                     "run `reportqa index --rebuild`"
@@ -253,7 +293,19 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int) -> Snapshot:
 @contextlib.contextmanager
 def write_lock(path: Path):
     """One writer at a time: a second one gets a clear error instead of interleaving."""
-    with open(path / LOCK_NAME, "a+") as fh:
+    if not is_writable(path):
+        raise LibraryError(
+            f"{path}: library is read-only (questions still work); to add or remove reports, "
+            "make the directory writable or copy it somewhere writable and use --library"
+        )
+    try:
+        fh = open(path / LOCK_NAME, "a+")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise LibraryError(
+            f"{path}: cannot write to the library ({exc.strerror}); "
+            "make the directory writable or use another --library"
+        ) from None
+    with fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

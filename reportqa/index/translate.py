@@ -104,6 +104,10 @@ def translate_question(
     out: list[str] = [t for t in termbase if t in in_library(termbase)]
     untranslated: list[str] = []
     words = [w for w in WORD.findall(rest) if w not in STOPWORDS and len(w) > 2]
+    # A word the reports use as such (JST, SPRING, RIKEN) is a name: the general dictionary's
+    # senses (JST → 日本標準時間, spring → 彈性) would only add noise. The termbase still applies.
+    present = in_library(words)
+    words = [w for w in words if w not in present]
     for word in words:
         candidates = translations(word)
         pieces = set(candidates)
