@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from reportqa.errors import LibraryError, QuestionError, ReportQAError
-from reportqa.index import store
+from reportqa.index import store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import DEFAULT_MODEL, Embedder, load_embedder
 from reportqa.index.highlight import highlight, sentence_spans, sentence_weight
-from reportqa.index.query import QueryPlan, plan_query, sentence_evidence, weigh_tokens
+from reportqa.index.query import QueryPlan, best_sentence_share, plan_query, weigh_tokens
 from reportqa.index.search import FusionWeights, fuse_scores
 from reportqa.index.text import tokenize
 from reportqa.ingest import Document, load_document
@@ -29,6 +29,13 @@ MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not r
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEFAULT_WEIGHTS = FusionWeights(lexical=2.0, sentence=1.5)  # grid-searched on the tune split
 DENSE_TRANSLATION = True
+CANDIDATES = 200  # per side, fused with sentence evidence
+
+
+def _top(scores: dict[int, float], k: int) -> list[int]:
+    return sorted(scores, key=lambda i: (-scores[i], i))[:k]
+
+
 READ_ATTEMPTS = 3  # reads of a state whose vector file two newer writes removed meanwhile
 
 
@@ -294,17 +301,11 @@ class Library:
         elif mode == "dense":
             ranked = sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
         else:
-            total = sum(plan.idf.values())
-            evidence = {
-                i: max(
-                    (s for s, _, _ in sentence_evidence(snap.sentences.get(i, []), plan.idf)),
-                    default=0.0,
-                )
-                / total
-                if total
-                else 0.0
-                for i in set(dense) | set(lexical)
-            }
+            # Fuse the best CANDIDATES of each side; the rest cannot reach a reader's top k.
+            candidates = set(_top(dense, CANDIDATES)) | set(_top(lexical, CANDIDATES))
+            dense = {i: v for i, v in dense.items() if i in candidates}
+            lexical = {i: v for i, v in lexical.items() if i in candidates}
+            evidence = {i: best_sentence_share(snap.sentences.get(i, []), plan) for i in candidates}
             ranked = fuse_scores(dense, lexical, evidence, plan.coverage, self.weights)
         ranked = [(i, s) for i, s in ranked if i in snap.chunks]
         if wanted:
@@ -414,9 +415,19 @@ class Library:
             if old and old[0] == doc.content_hash:
                 return "unchanged"
             texts = [embedding_text(c.section, c.display_text) for c in doc.chunks]
-            vectors = self._embed(texts, progress)
-            self._write(doc, vectors)
+            self._write([(doc, self._embed(texts, progress))])
             return "replaced" if old else "added"
+
+    def add_documents(self, items: list[tuple[Document, np.ndarray]]) -> None:
+        """Store many documents with vectors already computed (bulk loads) in one write."""
+        dim = self.embedder.dim
+        for doc, matrix in items:
+            if matrix.shape != (len(doc.chunks), dim):
+                raise ValueError(
+                    f"{doc.doc_id}: {matrix.shape} vectors for {len(doc.chunks)} chunks"
+                )
+        with store.write_lock(self.path), self._lock:
+            self._write(items)
 
     def _embed(self, texts: list[str], progress: Callable[[str], None] | None) -> np.ndarray:
         out = []
@@ -428,34 +439,28 @@ class Library:
         return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.embedder.dim))
 
     def _write(
-        self, doc: Document | None, vectors: np.ndarray | None, remove_doc: str | None = None
+        self, items: list[tuple[Document, np.ndarray]], remove: tuple[str, ...] = ()
     ) -> None:
-        """One transaction: replace a document's rows, write the next FAISS generation, commit."""
+        """One transaction: replace documents' rows, write the next vector generation, commit."""
         conn = self._conn
         snap = self.snapshot()
-        dim = self.embedder.dim if doc is not None else int(store.get_meta(conn, "dim", "0"))
-        target = doc.doc_id if doc is not None else remove_doc
+        dim = self.embedder.dim if items else int(store.get_meta(conn, "dim", "0"))
+        targets = [doc.doc_id for doc, _ in items] + list(remove)
         conn.execute("BEGIN IMMEDIATE")
         try:
             generation = int(store.get_meta(conn, "generation", "0"))
-            old_ids = [
-                r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (target,))
-            ]
-            index = store.new_index(dim)
-            keep = [i for i in snap.chunks if i not in set(old_ids)]
-            if keep:
-                keep_arr = np.array(keep, dtype=np.int64)
-                index.add_with_ids(store.vectors_of(snap.index, keep_arr), keep_arr)
-            if old_ids:
-                conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in old_ids])
-                conn.executemany(
-                    "DELETE FROM sentences WHERE chunk_id = ?", [(i,) for i in old_ids]
-                )
-                conn.execute("DELETE FROM chunks WHERE doc_id = ?", (target,))
-                conn.execute("DELETE FROM aliases WHERE doc_id = ?", (target,))
-                conn.execute("DELETE FROM documents WHERE doc_id = ?", (target,))
-            if doc is not None:
-                self._insert(doc, vectors, index)
+            old_ids = self._delete_documents(targets)
+            kept_ids, kept_vectors = vectors.all_vectors(snap.index)
+            keep = ~np.isin(kept_ids, np.array(old_ids, dtype=np.int64))
+            new_ids = [i for doc, _ in items for i in self._insert(doc)]
+            index = vectors.build_index(
+                np.concatenate([kept_ids[keep], np.array(new_ids, dtype=np.int64)]),
+                np.vstack(
+                    [kept_vectors[keep].reshape(-1, dim)]
+                    + [matrix.reshape(-1, dim) for _, matrix in items]
+                ),
+                dim,
+            )
             store.set_meta(conn, "model_id", self.model_id)
             store.set_meta(conn, "dim", str(dim))
             store.set_meta(conn, "generation", str(generation + 1))
@@ -472,7 +477,21 @@ class Library:
             raise
         store.remove_stale_files(self.path, generation + 1)
 
-    def _insert(self, doc: Document, vectors: np.ndarray, index) -> None:
+    def _delete_documents(self, doc_ids: list[str]) -> list[int]:
+        """Delete documents' rows (inside the caller's transaction); the chunk ids removed."""
+        conn = self._conn
+        old_ids: list[int] = []
+        for doc_id in doc_ids:
+            ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+            conn.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(i,) for i in ids])
+            for table in ("chunks", "aliases", "documents"):
+                conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+            old_ids += ids
+        return old_ids
+
+    def _insert(self, doc: Document) -> list[int]:
+        """Insert a document's rows, sentences, lexical entries and aliases; its chunk ids."""
         conn = self._conn
         conn.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -530,8 +549,7 @@ class Library:
             "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)",
             [(doc.doc_id, term, name) for term, name in sorted(pairs)],
         )
-        if ids:
-            index.add_with_ids(vectors, np.array(ids, dtype=np.int64))
+        return ids
 
     def reembed(
         self, model: str | None = None, progress: Callable[[str], None] | None = None
@@ -546,16 +564,16 @@ class Library:
             texts = [embedding_text(snap.chunks[i].section, snap.chunks[i].text) for i in ids]
             previous, self._embedder = self._embedder, embedder
             try:
-                vectors = self._embed(texts, progress)
+                new_vectors = self._embed(texts, progress)
             finally:
                 self._embedder = previous
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 generation = int(store.get_meta(conn, "generation", "0"))
-                index = store.new_index(embedder.dim)
-                if ids:
-                    index.add_with_ids(vectors, np.array(ids, dtype=np.int64))
+                index = vectors.build_index(
+                    np.array(ids, dtype=np.int64), new_vectors, embedder.dim
+                )
                 store.set_meta(conn, "model_id", model_id)
                 store.set_meta(conn, "dim", str(embedder.dim))
                 store.set_meta(conn, "generation", str(generation + 1))
@@ -574,7 +592,7 @@ class Library:
                 "SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)
             ).fetchone():
                 raise LibraryError(f"no report {doc_id} in {self.path}; see `reportqa list`")
-            self._write(None, None, remove_doc=doc_id)
+            self._write([], remove=(doc_id,))
 
 
 @contextlib.contextmanager

@@ -97,3 +97,11 @@ def sentence_evidence(
 ) -> list[tuple[float, int, int]]:
     """(score, start, end) per sentence: the IDF mass of query tokens it contains, weighted."""
     return [(s.weight * sum(idf.get(t, 0.0) for t in s.tokens), s.start, s.end) for s in sentences]
+
+
+def best_sentence_share(sentences: list[Sentence], plan: QueryPlan) -> float:
+    """The best single sentence's share of the question's IDF mass (0..1): answer evidence."""
+    total = sum(plan.idf.values())
+    if not total or not sentences:
+        return 0.0
+    return max(score for score, _, _ in sentence_evidence(sentences, plan.idf)) / total

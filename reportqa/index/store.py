@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from reportqa.errors import LibraryError
+from reportqa.index import vectors
 
 SCHEMA_VERSION = 1
 DB_NAME = "library.sqlite"
@@ -96,7 +97,7 @@ class Snapshot:
     """One consistent state of the library, as readers see it."""
 
     generation: int
-    index: object  # faiss.IndexIDMap2
+    index: object  # see reportqa.index.vectors: exact, or IVF for large libraries
     chunks: dict[int, StoredChunk]
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
@@ -189,9 +190,8 @@ def faiss_path(path: Path, generation: int) -> Path:
 
 
 def new_index(dim: int):
-    import faiss
-
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    """An empty vector index."""
+    return vectors.build_index(np.zeros(0, dtype=np.int64), np.zeros((0, dim)), dim)
 
 
 def write_index(index, target: Path) -> None:
@@ -223,7 +223,7 @@ def read_index(target: Path, dim: int):
 
     # faiss reads its own binary format; nothing in it can execute code.
     index = faiss.read_index(str(target))
-    if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
+    if not vectors.is_vector_index(index, dim):
         raise LibraryError(
             f"{target}: not this library's vector file ({type(index).__name__}, {index.d} "
             f"dimensions, not {dim}); run `reportqa index --rebuild`"
@@ -330,13 +330,10 @@ def remove_stale_files(path: Path, generation: int) -> None:
 
 def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]:
     """Problems found: SQLite rows, FAISS ids and lexical entries must be the same set."""
-    import faiss
-
     problems = []
     row_ids = {r[0] for r in conn.execute("SELECT id FROM chunks")}
     fts_ids = {r[0] for r in conn.execute("SELECT rowid FROM chunks_fts")}
-    index = snapshot.index
-    faiss_ids = set(faiss.vector_to_array(index.id_map).tolist()) if index.ntotal else set()
+    faiss_ids = vectors.index_ids(snapshot.index)
     if row_ids != fts_ids:
         problems.append(f"{len(row_ids ^ fts_ids)} chunks differ between rows and lexical index")
     if row_ids != faiss_ids:
@@ -346,8 +343,3 @@ def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]
         if counts.get(doc_id, 0) != expected:
             problems.append(f"{doc_id}: {counts.get(doc_id, 0)} chunks stored, {expected} expected")
     return problems
-
-
-def vectors_of(index, ids: np.ndarray) -> np.ndarray:
-    """Stored vectors for chunk ids (used to carry vectors over on a replace)."""
-    return np.stack([index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0,))

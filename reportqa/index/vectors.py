@@ -1,0 +1,84 @@
+"""The vector index: exact inner-product search, or IVF once a library grows large.
+
+`reportqa bench` measured it on 2 cores (k = 1000, one thread): exact search over 50,000 vectors
+takes ~2 ms and over 200,000 ~11 ms, more than embedding the question (~7 ms); IVF with
+nlist = 2·√n and nprobe = 32 takes under 1 ms with recall@10 ≥ 0.96 against exact search. HNSW
+reached only 0.72 recall on these tightly bunched e5 vectors and cannot remove ids.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+APPROX_THRESHOLD = 150_000  # vectors; below this exact search costs less than the query embedding
+NPROBE = 32
+TRAIN_PER_LIST = 50  # training vectors per IVF list (faiss wants at least 39)
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+def build_index(ids: np.ndarray, vectors: np.ndarray, dim: int):
+    """A searchable index of these vectors under these ids: exact, or IVF when large."""
+    faiss = _faiss()
+    ids = np.asarray(ids, dtype=np.int64)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), dim)
+    if len(ids) < APPROX_THRESHOLD:
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    else:
+        nlist = max(1, int(2 * math.sqrt(len(ids))))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.own_fields = True
+        quantizer.this.disown()
+        rng = np.random.default_rng(0)
+        sample = rng.choice(len(ids), size=min(len(ids), TRAIN_PER_LIST * nlist), replace=False)
+        index.train(vectors[np.sort(sample)])
+        index.nprobe = min(NPROBE, nlist)
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct(id), remove_ids
+    if len(ids):
+        index.add_with_ids(vectors, ids)
+    return index
+
+
+def is_vector_index(index, dim: int) -> bool:
+    """True for an index this library writes, of the right dimension."""
+    faiss = _faiss()
+    return isinstance(index, faiss.IndexIDMap2 | faiss.IndexIVFFlat) and index.d == dim
+
+
+def is_approximate(index) -> bool:
+    return isinstance(index, _faiss().IndexIVFFlat)
+
+
+def all_vectors(index) -> tuple[np.ndarray, np.ndarray]:
+    """Every (id, vector) in the index, read in bulk (no per-id reconstruct)."""
+    faiss = _faiss()
+    if index.ntotal == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, index.d), dtype=np.float32)
+    if isinstance(index, faiss.IndexIDMap2):
+        ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        flat = faiss.downcast_index(index.index)
+        matrix = faiss.rev_swig_ptr(flat.get_xb(), index.ntotal * index.d)
+        return ids, np.array(matrix, dtype=np.float32).reshape(index.ntotal, index.d)
+    invlists = index.invlists
+    id_parts, vector_parts = [], []
+    for list_no in range(index.nlist):
+        size = invlists.list_size(list_no)
+        if size == 0:
+            continue
+        ids = faiss.rev_swig_ptr(invlists.get_ids(list_no), size)
+        codes = faiss.rev_swig_ptr(invlists.get_codes(list_no), size * index.code_size)
+        id_parts.append(np.array(ids, dtype=np.int64))
+        vector_parts.append(np.frombuffer(bytes(codes), dtype=np.float32).reshape(size, index.d))
+    return np.concatenate(id_parts), np.vstack(vector_parts)
+
+
+def index_ids(index) -> set[int]:
+    """The ids an index holds (for the library's consistency check)."""
+    return set(all_vectors(index)[0].tolist())

@@ -1,0 +1,78 @@
+"""The vector index: exact below the threshold, IVF above it, checked against exact search."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reportqa.index import store, vectors
+from reportqa.index.embedders import FakeEmbedder
+from reportqa.index.library import Library
+from reportqa.ingest import load_document
+
+SAMPLE_TXT = (
+    Path(__file__).parent.parent
+    / "reportqa/data/sample/2025-taiwan-japan-natural-sciences-exchange.txt"
+)
+
+
+def _clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    """Normalized vectors around a few centres, like bunched sentence embeddings."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(20, dim))
+    points = centres[rng.integers(0, 20, n)] + 0.3 * rng.normal(size=(n, dim))
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("threshold", [10_000, 100])
+def test_all_vectors_gives_back_what_was_added(monkeypatch, threshold: int) -> None:
+    monkeypatch.setattr(vectors, "APPROX_THRESHOLD", threshold)
+    data = _clustered(3000)
+    ids = np.arange(5, 3005, dtype=np.int64) * 3
+    index = vectors.build_index(ids, data, 32)
+    assert vectors.is_approximate(index) == (threshold == 100)
+    got_ids, got = vectors.all_vectors(index)
+    order = np.argsort(got_ids)
+    assert np.array_equal(got_ids[order], ids)
+    assert np.allclose(got[order], data)
+    assert vectors.index_ids(index) == set(ids.tolist())
+
+
+def test_ivf_recall_against_exact_search(monkeypatch, tmp_path: Path) -> None:
+    data = _clustered(20_000, seed=1)
+    ids = np.arange(len(data), dtype=np.int64)
+    queries = _clustered(50, seed=2)
+    exact = vectors.build_index(ids, data, 32)
+    monkeypatch.setattr(vectors, "APPROX_THRESHOLD", 1000)
+    approx = vectors.build_index(ids, data, 32)
+    store.write_index(approx, tmp_path / "v.faiss")
+    approx = store.read_index(tmp_path / "v.faiss", 32)  # nprobe and the id map survive a reload
+    assert vectors.is_approximate(approx)
+    _, want = exact.search(queries, 10)
+    _, got = approx.search(queries, 10)
+    recall = np.mean([len(set(w) & set(g)) / 10 for w, g in zip(want, got, strict=True)])
+    assert recall >= 0.9, recall
+
+
+def test_a_large_library_switches_to_ivf_and_stays_consistent(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(vectors, "APPROX_THRESHOLD", 100)
+    embedder = FakeEmbedder()
+    doc = load_document(SAMPLE_TXT)
+    texts = [c.display_text for c in doc.chunks]
+    variants = [
+        (replace(doc, doc_id=f"v{i}", content_hash=f"h{i}"), embedder.embed_passages(texts))
+        for i in range(4)
+    ]
+    lib = Library.open(tmp_path / "lib", embedder=embedder)
+    lib.add_documents(variants)
+    assert vectors.is_approximate(lib.snapshot().index)
+    assert lib.check() == []
+    answer = lib.ask("RIKEN第五期中長期計畫涵蓋哪幾年？", top_k=4)
+    assert any("2025–2031" in p.text for p in answer.passages)
+    lib.remove("v3")
+    lib.ingest([SAMPLE_TXT])
+    assert lib.check() == []
+    assert lib.stats()["documents"] == 4
