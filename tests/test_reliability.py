@@ -609,8 +609,8 @@ def test_second_ingest_refuses_clearly_while_one_runs(base_library, tmp_path):
         assert out.returncode == 1 and "Traceback" not in out.stderr
         [line] = out.stdout.splitlines()
         assert line == (
-            f"failed     {lib_path}: another reportqa process is writing to this library; "
-            "wait for it to finish and try again"
+            f"failed     {second} not added: {lib_path}: another reportqa process is writing "
+            "to this library; wait for it to finish and try again"
         )
         stdout, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 0 and stdout.startswith("added      first ("), stdout + stderr
@@ -657,7 +657,8 @@ def library_size(path: Path) -> int:
 def assert_write_failed(out, lib_path: Path, *words: str) -> None:
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stdout + out.stderr
     [line] = out.stdout.splitlines()
-    assert line.startswith(f"failed     {lib_path}: cannot write the library ("), line
+    assert line.startswith("failed     "), line
+    assert f" not added: {lib_path}: cannot write the library (" in line, line
     assert line.endswith("free disk space or check permissions — nothing was changed"), line
     assert any(w in line for w in words), line
 
@@ -759,12 +760,13 @@ def test_read_only_library_answers_and_refuses_writes_in_one_line(base_library, 
             "reports, make the directory writable or copy it somewhere writable and use --library"
         )
         out = run_cli("--library", str(lib_path), "ingest", str(report))
-        assert out.returncode == 1 and out.stdout == f"failed     {fix}\n", out.stdout + out.stderr
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert out.stdout == f"failed     {report} not added: {fix}\n", out.stdout
         out = run_cli("--library", str(lib_path), "remove", SAMPLE)
         assert out.returncode == 1 and out.stderr == f"reportqa: error: {fix}\n", out.stderr
         with Library.open(lib_path) as lib:
             [result] = lib.ingest([report])
-            assert result.status == "failed" and result.reason == fix
+            assert result.status == "failed" and result.reason == f"{report} not added: {fix}"
             with pytest.raises(LibraryError, match="read-only"):
                 lib.remove(SAMPLE)
             assert library_state(lib) == state

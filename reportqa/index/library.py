@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.errors import LibraryError, QuestionError, ReportQAError
+from reportqa.errors import IngestError, LibraryError, QuestionError, ReportQAError
 from reportqa.index import store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import DEFAULT_MODEL, Embedder, load_embedder
@@ -396,11 +396,14 @@ class Library:
                     )
                 )
             except ReportQAError as exc:
+                # Library-level failures (locked, read-only, full disk) name the library: say
+                # which report was not added, too.
+                reason = str(exc) if isinstance(exc, IngestError) else f"{path} not added: {exc}"
                 results.append(
                     IngestResult(
                         str(path),
                         "failed",
-                        reason=str(exc),
+                        reason=reason,
                         seconds=round(time.perf_counter() - started, 2),
                     )
                 )
