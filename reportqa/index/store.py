@@ -343,3 +343,15 @@ def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]
         if counts.get(doc_id, 0) != expected:
             problems.append(f"{doc_id}: {counts.get(doc_id, 0)} chunks stored, {expected} expected")
     return problems
+
+
+@contextlib.contextmanager
+def damaged_library(path: Path):
+    """Turn what tampered or damaged library rows raise into one clear LibraryError."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, sqlite3.DatabaseError) as exc:
+        raise LibraryError(
+            f"{path}: library files are damaged ({type(exc).__name__}: {exc}); "
+            "move the directory aside and re-ingest the reports"
+        ) from None
