@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from reportqa.cli import main
-from reportqa.eval import bench
+from reportqa.eval import bench, scale
 from reportqa.eval.runner import bundled_sample_path
+from reportqa.index import vectors as vectors_module
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library, embedding_text
 from reportqa.ingest import load_document
@@ -26,28 +27,28 @@ def sample():
 def test_recall_at_hand_computed():
     exact = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
     found = np.array([[1, 2, 9, 9], [8, 7, 6, 5]])
-    assert bench.recall_at(found, exact, k=4) == pytest.approx((2 / 4 + 4 / 4) / 2)
-    assert bench.recall_at(found, exact, k=1) == pytest.approx(0.5)
+    assert scale.recall_at(found, exact, k=4) == pytest.approx((2 / 4 + 4 / 4) / 2)
+    assert scale.recall_at(found, exact, k=1) == pytest.approx(0.5)
 
 
 def test_flat_search_matches_brute_force_numpy():
     import faiss
 
     rng = np.random.default_rng(1)
-    x = bench.synthetic_vectors(rng.normal(size=(20, 16)), rng.integers(0, 20, 500), rng)
-    queries = bench.synthetic_vectors(x[:20], np.arange(7), rng)
+    x = scale.synthetic_vectors(rng.normal(size=(20, 16)), rng.integers(0, 20, 500), rng)
+    queries = scale.synthetic_vectors(x[:20], np.arange(7), rng)
     flat = faiss.IndexFlatIP(16)
     flat.add(x)
     found = flat.search(queries, 10)[1]
     brute = np.argsort(-(queries @ x.T), axis=1, kind="stable")[:, :10]
-    assert bench.recall_at(found, brute) == 1.0
+    assert scale.recall_at(found, brute) == 1.0
 
 
 def test_synthetic_vectors_are_unit_and_stay_near_their_base_row(sample):
     _, _, base = sample
     rng = np.random.default_rng(0)
     rows = np.tile(np.arange(len(base)), 4)
-    x = bench.synthetic_vectors(base, rows, rng)
+    x = scale.synthetic_vectors(base, rows, rng)
     assert x.shape == (len(rows), base.shape[1])
     assert x.dtype == np.float32
     assert np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
@@ -57,44 +58,33 @@ def test_synthetic_vectors_are_unit_and_stay_near_their_base_row(sample):
 
 
 def test_exact_search_limit_is_where_a_line_through_the_origin_meets_the_budget():
-    assert bench.exact_search_limit([1000, 2000, 3000], [1.0, 2.0, 3.0], 10.0) == 10_000
-    assert bench.exact_search_limit([2000], [4.0], 10.0) == 5_000
-    assert bench.exact_search_limit([1000, 2000], [0.0, 0.0], 10.0) is None
-    assert bench.exact_search_limit([], [], 10.0) is None
+    assert scale.exact_search_limit([1000, 2000, 3000], [1.0, 2.0, 3.0], 10.0) == 10_000
+    assert scale.exact_search_limit([2000], [4.0], 10.0) == 5_000
+    assert scale.exact_search_limit([1000, 2000], [0.0, 0.0], 10.0) is None
+    assert scale.exact_search_limit([], [], 10.0) is None
 
 
-def test_cached_embedder_never_reembeds_known_passages():
-    calls = []
-
-    class Counting(FakeEmbedder):
-        def embed_passages(self, texts):
-            calls.append(list(texts))
-            return super().embed_passages(texts)
-
-    inner = Counting()
-    vectors = np.eye(2, inner.dim, dtype=np.float32)
-    cached = bench.CachedEmbedder(inner, ["a", "b"], vectors)
-    assert cached.model_id == inner.model_id and cached.dim == inner.dim
-    assert np.array_equal(cached.embed_passages(["b", "a"]), vectors[::-1])
-    assert calls == []
-    cached.embed_passages(["a", "new"])
-    assert calls == [["new"]]
-    assert np.array_equal(cached.embed_query("q"), inner.embed_query("q"))
-
-
-def test_variant_library_is_consistent_with_distinct_report_ids(tmp_path, sample):
+@pytest.mark.parametrize("threshold", [None, 100])
+def test_variant_library_is_consistent_with_distinct_report_ids(tmp_path, sample, threshold):
     doc, _, vectors = sample
     path = tmp_path / "scale"
-    bench.build_variant_library(path, doc, vectors, 3, FakeEmbedder(), np.random.default_rng(0))
+    with scale.approx_threshold(threshold):
+        scale.build_variant_library(path, doc, vectors, 3, FakeEmbedder(), np.random.default_rng(0))
     with Library.open(path, embedder=FakeEmbedder()) as lib:
         assert lib.check() == []
-        ids = sorted(d["doc_id"] for d in lib.documents())
+        docs = sorted(lib.documents(), key=lambda d: d["doc_id"])
+        ids = [d["doc_id"] for d in docs]
         assert ids == [f"{doc.doc_id}-v{i:04d}" for i in range(3)]
+        assert len({d["title"] for d in docs}) == 3
         assert lib.stats()["chunks"] == 3 * len(doc.chunks)
         snap = lib.snapshot()
-        first = sorted((c.ordinal, i) for i, c in snap.chunks.items() if c.doc_id == ids[0])
-        stored = np.stack([snap.index.reconstruct(i) for _, i in first])
-        assert np.allclose(stored, vectors)  # variant 0 is the sample itself
+        assert vectors_module.is_approximate(snap.index) == (threshold is not None)
+        stored = {}
+        for doc_id in ids:
+            rows = sorted((c.ordinal, i) for i, c in snap.chunks.items() if c.doc_id == doc_id)
+            stored[doc_id] = np.stack([snap.index.reconstruct(i) for _, i in rows])
+        assert np.allclose(stored[ids[0]], vectors)  # variant 0 is the sample itself
+        assert not np.allclose(stored[ids[1]], vectors)  # the others are perturbed
         answer = lib.ask("RIKEN第五期中長期計畫涵蓋哪幾年？", top_k=10)
         assert {p.doc_id for p in answer.passages} <= set(ids)
         assert lib.ask("RIKEN", top_k=3, doc_ids=[ids[2]]).passages  # each variant is searchable
@@ -102,28 +92,34 @@ def test_variant_library_is_consistent_with_distinct_report_ids(tmp_path, sample
 
 def test_quick_bench_writes_json_and_plot(tmp_path, capsys):
     out, png = tmp_path / "bench.json", tmp_path / "bench.png"
+    before = vectors_module.APPROX_THRESHOLD
     assert main(["bench", "--quick", "--json", str(out), "--plot", str(png)]) == 0
     printed = capsys.readouterr().out
     for heading in ("Ingest", "Query, warm", "Cold start", "Embedders", "Scale", "Vector search"):
         assert heading in printed
-    assert "recommendation:" in printed
+    assert "summary:" in printed
 
     results = json.loads(out.read_text())
     assert results["config"]["quick"] is True
     assert results["ingest"]["chunks"] > 0
     assert set(results["ingest"]["chunks_per_s"]) == {"extract_chunk", "embed", "total"}
     assert set(results["query"]["modes"]) == {"dense", "lexical", "hybrid"}
-    assert results["query"]["hybrid_faiss_one_thread"]["p50_ms"] > 0
     assert results["cold_start"]["seconds"] > 0
     assert [e["model"] for e in results["embedders"]] == ["fake/hash-64"]
     rows = results["scale"]["rows"]
     assert [r["reports"] for r in rows] == list(bench.QUICK.sizes)
     assert all(r["problems"] == [] for r in rows)  # the generated libraries are consistent
-    assert all(r["peak_rss_mb"] > 0 for r in rows)
+    assert all(r["peak_rss_mb"] > 0 and r["index"] == "exact" for r in rows)
     ann = results["ann"]
     assert [r["chunks"] for r in ann["rows"]] == list(bench.QUICK.ann_sizes)
-    for row in ann["rows"]:
-        assert all(0 <= c["recall@10"] <= 1 for c in row["candidates"])
+    # quick lowers the library's switch: its smaller size stays exact, the larger gets IVF
+    assert ann["threshold"] == bench.QUICK.approx_threshold
+    assert [r["approximate"] for r in ann["rows"]] == [False, True]
+    assert before == vectors_module.APPROX_THRESHOLD  # the run restored the library's switch
+    below, above = (r["candidates"][0] for r in ann["rows"])
+    assert below["kind"] == "exact" and below["recall@10"] == 1.0
+    assert above["kind"].startswith("IVF nlist ") and 0 < above["recall@10"] <= 1
+    assert ann["meets_recall_target"] == (above["recall@10"] >= scale.RECALL_TARGET)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -136,14 +136,24 @@ class LibraryWriter:
     ) -> None:
         """One transaction: replace documents' rows, write the next vector generation, commit."""
         conn = self._conn
-        snap = self.snapshot()
         dim = self.embedder.dim if items else int(store.get_meta(conn, "dim", "0"))
         targets = [doc.doc_id for doc, _ in items] + list(remove)
         conn.execute("BEGIN IMMEDIATE")
         try:
             generation = int(store.get_meta(conn, "generation", "0"))
             old_ids = self._delete_documents(targets)
-            kept_ids, kept_vectors = vectors.all_vectors(snap.index)
+            # Only the current vectors are needed, not a whole snapshot of rows and sentences.
+            current = self._snapshot
+            if current is not None and current.generation == generation:
+                index = current.index
+            else:
+                stored_dim = int(store.get_meta(conn, "dim", "0") or 0)
+                index = (
+                    store.read_index(store.faiss_path(self.path, generation), stored_dim)
+                    if generation
+                    else store.new_index(dim)
+                )
+            kept_ids, kept_vectors = vectors.all_vectors(index)
             keep = ~np.isin(kept_ids, np.array(old_ids, dtype=np.int64))
             new_ids = [i for doc, _ in items for i in self._insert(doc)]
             index = vectors.build_index(
