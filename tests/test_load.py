@@ -11,10 +11,8 @@ os.environ.update(
     GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1"
 )
 
-import contextlib
 import json
 import math
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,9 +22,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
-from test_reliability import COMMAND, hooked_env, without_timing
+from app_process import running_app
+from test_reliability import hooked_env, without_timing
 
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
@@ -69,48 +67,6 @@ WRITER = textwrap.dedent(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_app(library: Path, env: dict, *options: str):
-    """`reportqa app` as a user starts it, on 127.0.0.1; yields (url, process, output lines)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [*COMMAND, "--library", str(library), "app", "--port", str(port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env | {"PYTHONUNBUFFERED": "1"},
-    )
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("reportqa app: http"):
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        assert ready.wait(90), "".join(lines)
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while httpx.get(url).status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        yield url, proc, lines
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def versions(src: Path) -> dict[str, Path]:
     paths = {}
     for name, text in VERSIONS.items():
@@ -145,7 +101,8 @@ def test_50_concurrent_questions_while_a_report_is_replaced(library, tmp_path):
     stop = tmp_path / "stop"
     script = tmp_path / "writer.py"
     script.write_text(WRITER, encoding="utf-8")
-    with running_app(path, env) as (url, app, _):
+    with running_app(path, env=env) as running:
+        url, app = running.url, running.proc
         clients = [Client(url, verbose=False) for _ in range(THREADS)]
         writer = subprocess.Popen(
             [sys.executable, str(script), str(path), str(files["A"]), str(files["B"]), str(stop)],

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from app_process import free_port
 
 pytest.importorskip("reportlab")
 
@@ -370,14 +371,6 @@ def upload_app(base_library, tmp_path_factory):
         os.environ.pop("GRADIO_TEMP_DIR", None)
     else:
         os.environ["GRADIO_TEMP_DIR"] = saved
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def call_api(url: str, endpoint: str, data: list) -> tuple[str, object]:

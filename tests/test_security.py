@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from test_load import running_app
+from app_process import running_app
 from test_reliability import (
     MARKUP_LINES,
     QUESTIONS,
@@ -310,7 +310,8 @@ def test_app_session_stays_on_loopback_and_inside_the_library(clean_library, tmp
     outside = tmp_path / "outside.txt"
     outside.write_text("壹、 機密\n不應被讀入的檔案。\n", encoding="utf-8")
     before = {p for p in tmp_path.rglob("*") if not p.is_relative_to(lib)}
-    with running_app(lib, env, "--allow-upload") as (url, app, lines):
+    with running_app(lib, "--allow-upload", env=env) as running:
+        url, app, lines = running.url, running.proc, running.lines
         client = Client(url, verbose=False)
         assert client.predict(QUESTIONS[0], 3, [], api_name="/ask")["passages"]
         assert httpx.get(url).status_code == 200

@@ -1,0 +1,70 @@
+"""Start `reportqa app` as a user does, for the tests that drive it over HTTP or a browser."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningApp:
+    url: str
+    proc: subprocess.Popen
+    lines: list[str] = field(default_factory=list)  # what the app printed
+    printed_s: float = 0.0  # start → URL printed
+    served_s: float = 0.0  # start → first page served
+
+
+@contextlib.contextmanager
+def running_app(library: Path, *options: str, env: dict | None = None):
+    """`reportqa --library LIB app --port P [options]` on 127.0.0.1, stopped afterwards."""
+    port = free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reportqa", "--library", str(library), "app", "--port", str(port),
+         *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=(os.environ if env is None else env)
+        | {"PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    app = RunningApp(f"http://127.0.0.1:{port}/", proc)
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in proc.stdout:
+            app.lines.append(line)
+            if line.startswith("reportqa app: http"):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(90), "".join(app.lines)
+        app.printed_s = time.perf_counter() - started
+        deadline = time.monotonic() + 30
+        while httpx.get(app.url).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        app.served_s = time.perf_counter() - started
+        yield app
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
