@@ -30,7 +30,6 @@ from reportqa.index.writer import (  # noqa: F401 (embedding_text, IngestResult:
 MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not refused
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEFAULT_WEIGHTS = FusionWeights(lexical=2.0, sentence=1.5)  # grid-searched on the tune split
-DENSE_TRANSLATION = True
 CANDIDATES = 200  # per side, fused with sentence evidence
 
 
@@ -254,7 +253,7 @@ class Library(LibraryWriter):
     ) -> tuple[list[tuple[int, float]], QueryPlan]:
         """All candidate chunk ids with fused scores (best first), and the query plan used."""
         snap = self.snapshot()
-        plan = plan_query(question, snap.aliases, self._in_vocabulary, DENSE_TRANSLATION)
+        plan = plan_query(question, snap.aliases, self._in_vocabulary)
         if not snap.chunks:
             return [], plan
         wanted = set(doc_ids) if doc_ids else None

@@ -31,16 +31,11 @@ class QueryPlan:
     unmatched: list[str] = field(default_factory=list)  # English words with no match at all
     coverage: float = 0.0  # share of the query's IDF mass the library contains at all
 
-    @property
-    def extra_terms(self) -> list[str]:
-        return self.aliases + self.translated
-
 
 def plan_query(
     question: str,
     aliases: list[tuple[str, str]],
     in_library: Callable[[Iterable[str]], set[str]],
-    translate_for_dense: bool = True,
 ) -> QueryPlan:
     """Expand a question with mined aliases and dictionary translations."""
     extra = expand_query(question, aliases)
@@ -50,7 +45,7 @@ def plan_query(
     )
     expanded = " ".join([question, *extra])
     dense_text = to_traditional(expanded) if is_simplified(question) else expanded
-    if translated and translate_for_dense:
+    if translated:  # the dense model sees the Chinese words too (measured: helps English)
         dense_text += " " + to_traditional(" ".join(translated))
     sources = {t: TRANSLATED_WEIGHT for t in tokenize(" ".join(translated))}
     sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}

@@ -45,12 +45,3 @@ def fuse_scores(
     fused = d + coverage * (weights.lexical * lx + weights.sentence * ev)
     order = np.argsort(-fused, kind="stable")
     return [(ids[k], float(fused[k])) for k in order]
-
-
-def rrf(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion, the common baseline (kept for comparison in eval)."""
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
