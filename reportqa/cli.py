@@ -11,6 +11,8 @@ from reportqa.citation import format_citation, format_pages
 from reportqa.errors import ReportQAError
 from reportqa.offline import force_offline
 
+BAR_WIDTH = 24  # characters of the ingest progress bar (shown on a terminal only)
+
 
 def cmd_chunks(args: argparse.Namespace) -> int:
     from reportqa.ingest import load_document
@@ -62,8 +64,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         progress = None
         if sys.stderr.isatty():
 
-            def progress(msg: str, _p=path) -> None:
-                print(f"\r{_p}: {msg}", end="", file=sys.stderr, flush=True)
+            def progress(done: int, total: int, _p=path) -> None:
+                filled = round(BAR_WIDTH * done / max(total, 1))
+                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+                print(f"\r{_p}: {bar} {done}/{total} chunks", end="", file=sys.stderr, flush=True)
 
         [result] = lib.ingest([path], doc_id=args.doc_id, progress=progress)
         if progress:

@@ -30,7 +30,7 @@ class LibraryService:
             return self.lib.documents()
 
     def ingest(
-        self, path: Path, doc_id: str, progress: Callable[[str], None] | None = None
+        self, path: Path, doc_id: str, progress: Callable[[int, int], None] | None = None
     ) -> IngestResult:
         with self._lock:
             [result] = self.lib.ingest([path], doc_id=doc_id, progress=progress)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import traceback
 from pathlib import Path
@@ -26,7 +25,6 @@ EXAMPLES = [
     "When was NIMS founded, and where is its headquarters?",
 ]
 MAX_TURNS = 20  # earlier answers kept in a browser session
-PROGRESS = re.compile(r"(\d+)/(\d+)")
 
 
 class ChatApp:
@@ -99,9 +97,8 @@ class ChatApp:
         if not path:
             return "", library, choices, None
 
-        def report(message: str) -> None:
-            found = PROGRESS.search(message)
-            progress((int(found[1]), int(found[2])) if found else None, desc=message)
+        def report(done: int, total: int) -> None:
+            progress((done, total), desc=f"embedded {done}/{total} chunks")
 
         try:
             progress(0, desc="reading the report")

@@ -66,7 +66,7 @@ class LibraryWriter:
         self,
         paths: Iterable[str | Path],
         doc_id: str | None = None,
-        progress: Callable[[str], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[IngestResult]:
         """Add or update reports; each file is one all-or-nothing write."""
         results = []
@@ -99,7 +99,9 @@ class LibraryWriter:
                 )
         return results
 
-    def add_document(self, doc: Document, progress: Callable[[str], None] | None = None) -> str:
+    def add_document(
+        self, doc: Document, progress: Callable[[int, int], None] | None = None
+    ) -> str:
         """Store a document: unchanged if the same content is there, else added or replaced."""
         with store.write_lock(self.path), self._lock:
             old = self._conn.execute(
@@ -122,13 +124,13 @@ class LibraryWriter:
         with store.write_lock(self.path), self._lock:
             self._write(items)
 
-    def _embed(self, texts: list[str], progress: Callable[[str], None] | None) -> np.ndarray:
+    def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
         out = []
         batch = 8
         for start in range(0, len(texts), batch):
             out.append(self.embedder.embed_passages(texts[start : start + batch]))
             if progress:
-                progress(f"embedded {min(start + batch, len(texts))}/{len(texts)} chunks")
+                progress(min(start + batch, len(texts)), len(texts))
         return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.embedder.dim))
 
     def _write(
@@ -255,7 +257,7 @@ class LibraryWriter:
         return ids
 
     def reembed(
-        self, model: str | None = None, progress: Callable[[str], None] | None = None
+        self, model: str | None = None, progress: Callable[[int, int], None] | None = None
     ) -> None:
         """Re-embed every chunk (optionally with another model) and swap the vectors atomically."""
         model_id = resolve_model_id(model) if model else self.model_id
