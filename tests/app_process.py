@@ -68,3 +68,31 @@ def running_app(library: Path, *options: str, env: dict | None = None):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# The `ask --json` passage keys, as DESIGN.md's contract lists them (written out, not derived
+# from the code, so a changed dataclass fails the tests).
+PASSAGE_KEYS = {
+    "rank", "doc_id", "title", "section", "pages", "text", "highlight", "score", "chunk_id"
+}  # fmt: skip
+
+
+@contextlib.contextmanager
+def served(lib, **options):
+    """An in-process app on 127.0.0.1 (reportqa.app.server.serve), closed afterwards.
+
+    serve() points GRADIO_TEMP_DIR into the library for uploads; the test process gets its own
+    value back so later tests are unaffected.
+    """
+    from reportqa.app.server import serve
+
+    saved = os.environ.get("GRADIO_TEMP_DIR")
+    demo, url = serve(lib, "127.0.0.1", free_port(), **options)
+    try:
+        yield demo, url
+    finally:
+        demo.close()
+        if saved is None:
+            os.environ.pop("GRADIO_TEMP_DIR", None)
+        else:
+            os.environ["GRADIO_TEMP_DIR"] = saved

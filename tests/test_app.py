@@ -14,13 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_process import free_port
+from app_process import PASSAGE_KEYS, served
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 import reportqa
 from reportqa.app import render
-from reportqa.app.server import serve
 from reportqa.app.uploads import sanitize_filename, store_upload
 from reportqa.cli import build_parser
 from reportqa.errors import IngestError
@@ -189,9 +188,8 @@ def library(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(library):
-    demo, url = serve(library, "127.0.0.1", free_port(), top_k=5)
-    yield demo, url
-    demo.close()
+    with served(library, top_k=5) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")
@@ -212,9 +210,7 @@ def test_binds_loopback_without_share_link(app):
 def test_ask_endpoint_returns_the_ask_json_object(client, library):
     got = client.predict(SPRING, 3, [], api_name="/ask")
     assert set(got) == {"question", "took_ms", "passages"}
-    assert set(got["passages"][0]) == {
-        "rank", "doc_id", "title", "section", "pages", "text", "highlight", "score", "chunk_id"
-    }  # fmt: skip
+    assert set(got["passages"][0]) == PASSAGE_KEYS
     assert without_timing(got) == without_timing(library.ask(SPRING, top_k=3).to_dict())
     assert "SPRING" in got["passages"][0]["text"]
 
@@ -279,15 +275,9 @@ def test_uploads_are_off_by_default(client, app):
 @pytest.fixture(scope="module")
 def upload_app(tmp_path_factory):
     lib = Library.open(tmp_path_factory.mktemp("upload-library"), embedder=FakeEmbedder())
-    saved = os.environ.get("GRADIO_TEMP_DIR")
-    demo, url = serve(lib, "127.0.0.1", free_port(), allow_upload=True, max_upload_bytes=4096)
-    yield lib, Client(url, verbose=False)
-    demo.close()
+    with served(lib, allow_upload=True, max_upload_bytes=4096) as (_demo, url):
+        yield lib, Client(url, verbose=False)
     lib.close()
-    if saved is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = saved
 
 
 def upload(client: Client, path: Path) -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from app_process import PASSAGE_KEYS
 
 ROOT = Path(__file__).parent.parent
 SAMPLE_TXT = ROOT / "reportqa/data/sample/2025-taiwan-japan-natural-sciences-exchange.txt"
@@ -65,17 +66,7 @@ def test_ask_json_reads_questions_from_stdin(library: Path) -> None:
         "What does JST's SPRING program fund?",
     ]
     passage = answers[0]["passages"][0]
-    assert set(passage) == {
-        "rank",
-        "doc_id",
-        "title",
-        "section",
-        "pages",
-        "text",
-        "highlight",
-        "score",
-        "chunk_id",
-    }
+    assert set(passage) == PASSAGE_KEYS
     assert len(answers[1]["passages"]) == 2
 
 

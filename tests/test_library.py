@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_process import PASSAGE_KEYS
 
 from reportqa.errors import LibraryError, QuestionError
 from reportqa.index import store
@@ -153,17 +154,7 @@ def test_ask_json_shape_matches_the_contract(lib: Library) -> None:
     data = json.loads(json.dumps(lib.ask("JST", top_k=2).to_dict(), ensure_ascii=False))
     assert set(data) == {"question", "took_ms", "passages"}
     passage = data["passages"][0]
-    assert set(passage) == {
-        "rank",
-        "doc_id",
-        "title",
-        "section",
-        "pages",
-        "text",
-        "highlight",
-        "score",
-        "chunk_id",
-    }
+    assert set(passage) == PASSAGE_KEYS
     assert passage["rank"] == 1 and isinstance(passage["score"], float)
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_process import free_port
+from app_process import served
 
 pytest.importorskip("reportlab")
 
@@ -359,18 +359,11 @@ def test_api_ingest_of_bad_and_odd_inputs(api_library, inputs, name):
 
 @pytest.fixture(scope="module")
 def upload_app(base_library, tmp_path_factory):
-    from reportqa.app.server import serve
 
     lib = Library.open(copy_library(base_library, tmp_path_factory.mktemp("app") / "lib"))
-    saved = os.environ.get("GRADIO_TEMP_DIR")
-    demo, url = serve(lib, "127.0.0.1", free_port(), allow_upload=True)
-    yield lib, demo, url
-    demo.close()
+    with served(lib, allow_upload=True) as (demo, url):
+        yield lib, demo, url
     lib.close()
-    if saved is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = saved
 
 
 def call_api(url: str, endpoint: str, data: list) -> tuple[str, object]:

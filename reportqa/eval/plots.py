@@ -75,11 +75,7 @@ def plot_eval(report: dict, path: str | Path) -> Path:
     if floor:
         axes[0][0].axhline(floor["floor"], color="red", lw=0.8, ls="--")
     fig.suptitle(f"reportqa eval · {report['model']} · split {report['split']}", fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_bench(results: dict, path: str | Path) -> Path:
@@ -140,8 +136,13 @@ def plot_bench(results: dict, path: str | Path) -> Path:
     ax.set_title("exact vs approximate vector search")
 
     fig.suptitle(f"reportqa bench · {results['config']['model']}", fontsize=10)
+    return _save(fig, path)
+
+
+def _save(fig, path: str | Path) -> Path:
+    """Lay out, write and close a figure."""
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path

@@ -52,9 +52,9 @@ def plan_query(
     sources |= {t: _question_weight(t, question) for t in tokenize(question)}
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
     plan.source_weight = sources
-    # English words the library has neither as such nor in translation: the question asks
-    # about something the lexical index cannot see.
-    plan.unmatched = [w for w in untranslated if not in_library([w])]
+    # English words the library has neither as such nor in translation (translate_question
+    # already leaves out words the library uses): what the lexical index cannot see.
+    plan.unmatched = untranslated
     return plan
 
 

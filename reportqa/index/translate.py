@@ -69,8 +69,8 @@ def translations(word: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def glossary() -> dict[str, list[str]]:
-    """The shipped termbase: English word or phrase → Chinese terms (folded to Simplified)."""
+def glossary() -> list[tuple[re.Pattern[str], list[str]]]:
+    """The shipped termbase, longest phrase first: (phrase pattern, Chinese terms folded)."""
     from reportqa.index.text import fold
 
     terms: dict[str, list[str]] = {}
@@ -80,18 +80,20 @@ def glossary() -> dict[str, list[str]]:
             continue
         english, _, chinese = line.partition("\t")
         terms[english.strip().lower()] = [fold(t.strip()) for t in chinese.split(",") if t.strip()]
-    return terms
+    return [
+        (re.compile(rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])"), terms[phrase])
+        for phrase in sorted(terms, key=len, reverse=True)
+    ]
 
 
 def _glossary_terms(folded_question: str) -> tuple[list[str], str]:
     """Termbase translations of the question's phrases (longest first), and what is left over."""
     found: list[str] = []
     rest = f" {folded_question} "
-    for phrase in sorted(glossary(), key=len, reverse=True):
-        pattern = rf"(?<![a-z0-9-]){re.escape(phrase)}(?![a-z0-9-])"
-        if re.search(pattern, rest):
-            found.extend(glossary()[phrase])
-            rest = re.sub(pattern, " ", rest)
+    for pattern, chinese in glossary():
+        if pattern.search(rest):
+            found.extend(chinese)
+            rest = pattern.sub(" ", rest)
     return found, rest
 
 
