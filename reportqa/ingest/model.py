@@ -16,6 +16,7 @@ class PageText:
     # x (points from the left edge) where each "\n"-separated line of text starts, from the PDF's
     # text positions; empty when unknown (text files). Tells a wrapped table cell from a new one.
     line_x: tuple[float | None, ...] = ()
+    ocr: bool = False  # the text was read from the page image by OCR, not from a text layer
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Chunk:
     kind: str
     text: str
     prefix: str = ""  # repeated context (a split table's header row); not part of the source
+    ocr: bool = False  # some of its text was read by OCR from a scanned page
 
     @property
     def chunk_id(self) -> str:
@@ -82,6 +84,7 @@ class Chunk:
             "pages": list(self.pages),
             "kind": self.kind,
             "text": self.display_text,
+            "ocr": self.ocr,
         }
 
 
@@ -96,3 +99,4 @@ class Document:
     page_count: int | None
     meta: dict[str, str] = field(default_factory=dict)
     chunks: list[Chunk] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text came from OCR
