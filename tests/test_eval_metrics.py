@@ -7,14 +7,20 @@ import pytest
 from reportqa.eval.evalset import EvalQuestion
 from reportqa.eval.metrics import (
     QuestionResult,
+    answer_state,
     first_hit_rank,
     found_within_chars,
+    highlight_contains,
+    highlighted_stretches,
     hit_at_k,
+    mask_other_documents,
     ndcg_at_k,
+    page_cited,
     passage_answers,
     reciprocal_rank,
     score_question,
     summarize,
+    summarize_group,
 )
 
 
@@ -188,3 +194,130 @@ def test_summarize_empty():
     assert list(summaries) == ["all"]
     assert summaries["all"].questions == 0
     assert summaries["all"].mrr == 0.0
+
+
+# ----- page citation, highlight and answer line ------------------------------------------------
+
+
+def test_page_cited_needs_the_page_and_a_short_span():
+    assert page_cited([5], 5)
+    assert page_cited([4, 5], 5)
+    assert page_cited([5, 6], 5)
+    assert not page_cited([6], 5)
+    assert not page_cited([4, 5, 6], 5)  # three pages: too wide a citation
+    assert not page_cited([1, 13], 5)
+    assert not page_cited([], 5)
+    assert page_cited([4, 5, 6], 5, max_span=3)
+
+
+def test_highlighted_stretches_merge_spans_that_touch_or_are_split_by_whitespace():
+    text = "第一句。第二句。\n第三句。其他"
+    assert highlighted_stretches(text, [[0, 4], [4, 8]]) == ["第一句。第二句。"]
+    assert highlighted_stretches(text, [[4, 8], [9, 13]]) == ["第二句。\n第三句。"]
+    assert highlighted_stretches(text, [[0, 3], [4, 8]]) == ["第一句", "第二句。"]  # 。 between
+    assert highlighted_stretches(text, [[9, 13], [0, 4]]) == ["第一句。", "第三句。"]  # sorted
+    assert highlighted_stretches(text, [[2, 2], [20, 30]]) == []  # empty or out of range
+    assert highlighted_stretches(text, []) == []
+
+
+def test_highlight_contains_the_whole_evidence_only():
+    text = "補助期限最長為 7 年。補助內容包括每月生活費約 20 萬日圓。"
+    first, second = [0, text.index("補助內容")], [text.index("補助內容"), len(text)]
+    assert highlight_contains(text, [second], ["每月生活費約20萬日圓"])
+    assert highlight_contains(text, [first, second], ["最長為7年"])
+    # strict: a highlight that holds only part of the evidence does not count
+    assert not highlight_contains(text, [[0, 6]], ["補助期限最長為7年"])
+    assert not highlight_contains(text, [second], ["最長為7年"])
+    assert not highlight_contains(text, [], ["最長為7年"])
+    # evidence across two adjacent highlighted sentences counts; across a gap it does not
+    assert highlight_contains(text, [first, second], ["7年。補助內容"])
+    assert not highlight_contains(text, [[0, first[1] - 1], second], ["7年。補助內容"])
+
+
+def test_highlight_contains_normalizes_like_passage_answers():
+    text = "總預算為３，０００億\n日圓。"
+    assert highlight_contains(text, [[0, len(text)]], ["3,000億日圓"])
+
+
+def test_answer_state():
+    assert answer_state({"text": "JST 成立於 2003 年。"}, ["JST成立於2003年"]) == "right"
+    assert answer_state({"text": "JST 隸屬文部科學省。"}, ["JST成立於2003年"]) == "wrong"
+    assert answer_state(None, ["JST成立於2003年"]) == "abstained"
+
+
+def test_mask_other_documents_keeps_lengths_and_matches_nothing():
+    texts = ["答案在此", "答 案"]
+    masked = mask_other_documents(texts, ["a", "b"], "b")
+    assert masked[0] != texts[0] and len(masked[0]) == 4
+    assert masked[1] == texts[1]
+    assert first_hit_rank(masked, ["答案"]) == 2
+    assert mask_other_documents(texts, ["a", "b"], None) == texts
+    assert mask_other_documents(texts, None, "b") == texts
+
+
+def _passage(text, doc="rep", pages=(1,), highlight=()):
+    return {
+        "text": text,
+        "doc_id": doc,
+        "pages": list(pages),
+        "highlight": [list(h) for h in highlight],
+    }
+
+
+def test_score_question_judges_only_the_named_reports_passages():
+    question = EvalQuestion("q", "zh", "?", ("答案",), file="rep.pdf", page=3)
+    passages = [
+        _passage("另一份報告也有答案", doc="other", pages=[3], highlight=[(0, 9)]),
+        _passage("無關", pages=[3]),
+        _passage("這裡有答案。", pages=[2, 3], highlight=[(0, 6)]),
+    ]
+    result = score_question(question, passages, latency_ms=1.0)
+    assert result.rank == 3
+    assert result.found_within[400]  # 9 + 2 + 5 characters read, the first 9 masked
+    assert result.page_cited is True
+    assert result.highlight_ok is True
+    assert result.answer is None  # no answer line measured
+    unnamed = EvalQuestion("q", "zh", "?", ("答案",))
+    assert score_question(unnamed, passages, latency_ms=1.0).rank == 1
+
+
+def test_score_question_citation_and_highlight_misses():
+    question = EvalQuestion("q", "en", "?", ("答案",), file="rep.pdf", page=3)
+    wide = [_passage("這裡有答案。其他。", pages=[1, 2, 3], highlight=[(6, 9)])]
+    result = score_question(question, wide, latency_ms=1.0)
+    assert (result.rank, result.page_cited, result.highlight_ok) == (1, False, False)
+    nothing = score_question(question, [_passage("無關")], latency_ms=1.0)
+    assert (nothing.rank, nothing.page_cited, nothing.highlight_ok) == (None, None, None)
+    no_page = EvalQuestion("q", "en", "?", ("答案",), file="rep.pdf")
+    assert score_question(no_page, wide, latency_ms=1.0).page_cited is None
+
+
+def test_score_question_answer_line():
+    question = EvalQuestion("q", "zh", "?", ("答案",))
+    passages = ["這裡有答案。"]
+    right = score_question(question, passages, 1.0, answer={"text": "答案。"}, answer_measured=True)
+    assert (right.answer, right.answer_chars) == ("right", 3)
+    wrong = score_question(question, passages, 1.0, answer={"text": "無關"}, answer_measured=True)
+    assert wrong.answer == "wrong"
+    abstained = score_question(question, passages, 1.0, answer=None, answer_measured=True)
+    assert (abstained.answer, abstained.answer_chars) == ("abstained", None)
+
+
+def test_summary_of_citations_highlights_and_answers():
+    def result(page, hl, answer):
+        return QuestionResult("x", "zh", 1, {400: True}, 1.0, 1.0, 1.0, page, hl, answer)
+
+    results = [
+        result(True, True, "right"),
+        result(False, True, "wrong"),
+        result(None, False, "abstained"),
+        result(None, None, "right"),
+    ]
+    s = summarize_group(results, found_within=(400,))
+    assert (s.page_cited, s.page_n) == (0.5, 2)
+    assert (s.highlight, s.highlight_n) == (pytest.approx(2 / 3), 3)
+    assert (s.answer_right, s.answered_n) == (pytest.approx(2 / 3), 3)
+    assert (s.abstain, s.answer_n) == (0.25, 4)
+    unmeasured = summarize_group([result(None, None, None)], found_within=(400,))
+    assert unmeasured.page_cited is unmeasured.highlight is unmeasured.abstain is None
+    assert (unmeasured.page_n, unmeasured.answer_n) == (0, 0)

@@ -167,10 +167,12 @@ def test_table_shows_every_mode_group_and_metric(report):
         assert header in table
     for word in ("chars", "p50 ms", "p95 ms", "quality floor: hybrid hit@5"):
         assert word in table
+    for header in ("page", "hilite", "answer", "abstain", "a chars"):
+        assert header in table
     lines = table.splitlines()
-    for mode in runner.MODES:
-        assert any(line.startswith(f"{mode:<8} all ") for line in lines)
-    assert sum(line[9:17].strip() == "heldout" for line in lines) == len(runner.MODES)
+    for mode in runner.MODES:  # one row per mode in each of the two tables
+        assert sum(line.startswith(f"{mode:<8} all ") for line in lines) == 2
+    assert sum(line[9:21].strip() == "heldout" for line in lines) == 2 * len(runner.MODES)
 
 
 def test_floor_check():
@@ -179,6 +181,7 @@ def test_floor_check():
     assert runner.floor_check(run, floor=0.5) == {
         "mode": "hybrid",
         "metric": "hit@5",
+        "questions": 2,
         "floor": 0.5,
         "value": 0.5,
         "ok": True,

