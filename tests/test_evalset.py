@@ -1,7 +1,9 @@
 """Eval-set loading and the bundled eval set's agreement with its report."""
 
 import json
+import os
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -9,9 +11,11 @@ from reportqa.eval.evalset import (
     LANGS,
     EvalQuestion,
     EvalSetError,
+    bundled_eval_set_names,
     bundled_eval_set_path,
     load_eval_set,
     normalize_for_match,
+    resolve_eval_set,
 )
 
 REPORT_NAME = "2025-taiwan-japan-natural-sciences-exchange.txt"
@@ -143,3 +147,117 @@ def test_simplified_questions_are_simplified(bundled):
             assert to_simplified.convert(q.question) == q.question, q.id
         elif q.lang == "zh":
             assert to_simplified.convert(q.question) != q.question, q.id
+
+
+# ----- questions about several report files: file and page ------------------------------------
+
+REAL_PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "real-pdfs"
+
+
+def real_pdfs_or_skip() -> Path:
+    if REAL_PDFS.is_dir():
+        return REAL_PDFS
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{REAL_PDFS} is missing; CI must have the shared real PDFs")
+    pytest.skip(f"{REAL_PDFS} is absent (the shared real PDFs)")
+
+
+def test_file_and_page_are_read(tmp_path):
+    path = write_lines(tmp_path, line(file="a.pdf", page=3), line(id="q2"))
+    first, second = load_eval_set(path)
+    assert (first.file, first.page) == ("a.pdf", 3)
+    assert (second.file, second.page) == (None, None)
+
+
+def test_default_file_fills_only_questions_without_one(tmp_path):
+    path = write_lines(tmp_path, line(file="a.pdf"), line(id="q2"))
+    assert [q.file for q in load_eval_set(path, default_file="sample.pdf")] == [
+        "a.pdf",
+        "sample.pdf",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "problem"),
+    [
+        (line(id="q2", file="reports/a.pdf"), "field 'file' must be a report file name"),
+        (line(id="q2", file=""), "field 'file' must be a report file name"),
+        (line(id="q2", file=3), "field 'file' must be a report file name"),
+        (line(id="q2", page=0), "field 'page' must be a 1-based page number"),
+        (line(id="q2", page="3"), "field 'page' must be a 1-based page number"),
+        (line(id="q2", page=True), "field 'page' must be a 1-based page number"),
+        (line(id="q2", page=2.0), "field 'page' must be a 1-based page number"),
+    ],
+)
+def test_bad_file_or_page_names_line_problem_and_fix(tmp_path, bad_line, problem):
+    path = write_lines(tmp_path, line(), bad_line)
+    with pytest.raises(EvalSetError) as excinfo:
+        load_eval_set(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}:2: ") and problem in message and ";" in message
+
+
+def test_bundled_sets_are_found_by_name(tmp_path, monkeypatch):
+    assert {"sample", "real-pdfs"} <= set(bundled_eval_set_names())
+    assert resolve_eval_set("real-pdfs") == bundled_eval_set_path("real-pdfs")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sample").write_text("a file of that name wins\n")
+    assert resolve_eval_set("sample") == Path("sample")
+    assert resolve_eval_set("nope.jsonl") == Path("nope.jsonl")
+    with pytest.raises(EvalSetError, match=r"or a bundled one \(.*real-pdfs.*\)"):
+        load_eval_set("nope.jsonl")
+
+
+@pytest.fixture(scope="module")
+def real_set():
+    return load_eval_set(bundled_eval_set_path("real-pdfs"))
+
+
+def test_real_pdf_set_names_file_page_and_split_everywhere(real_set):
+    assert len(real_set) >= 28 + 40
+    assert all(q.file and q.page for q in real_set)
+    assert sum(q.lang == "en" for q in real_set) / len(real_set) >= 0.40
+    files = {q.file for q in real_set}
+    assert len(files) == 4
+    heldout = [q for q in real_set if q.split == "heldout"]
+    assert 0.25 <= len(heldout) / len(real_set) <= 0.40
+    assert {q.file for q in heldout} == files
+    assert {q.lang for q in heldout} == {q.lang for q in real_set}
+
+
+def test_real_pdf_set_holds_the_shared_questions():
+    folder = real_pdfs_or_skip()
+    shared = load_eval_set(folder / "eval.jsonl")
+    ours = {q.id: q for q in load_eval_set(bundled_eval_set_path("real-pdfs"))}
+    for q in shared:
+        assert q.id in ours, q.id
+        mine = ours[q.id]
+        assert (mine.question, mine.evidence, mine.file, mine.page) == (
+            q.question,
+            q.evidence,
+            q.file,
+            q.page,
+        )
+
+
+def test_real_pdf_questions_paraphrase_rather_than_copy_the_evidence(real_set):
+    for q in real_set:
+        question = normalize_for_match(q.question)
+        assert not any(normalize_for_match(e) in question for e in q.evidence), q.id
+
+
+def test_real_pdf_evidence_is_on_its_page_in_the_pypdf_text(real_set):
+    folder = real_pdfs_or_skip()
+    from pypdf import PdfReader
+
+    pages = {
+        name: [normalize_for_match(p.extract_text() or "") for p in PdfReader(folder / name).pages]
+        for name in {q.file for q in real_set}
+    }
+    problems = []
+    for q in real_set:
+        text = pages[q.file][q.page - 1] if q.page <= len(pages[q.file]) else ""
+        for evidence in q.evidence:
+            if normalize_for_match(evidence) not in text:
+                problems.append(f"{q.id}: {evidence!r} not on page {q.page} of {q.file}")
+    assert problems == []
