@@ -439,3 +439,11 @@ def test_eval_over_the_sample_and_a_real_pdf(tmp_path, capsys):
     runner.open_eval_library(lib_dir, embedder=FakeEmbedder()).close()
     with Library.open(lib_dir, embedder=FakeEmbedder()) as lib:
         assert [d["doc_id"] for d in lib.documents()] == [runner.SAMPLE_STEM]
+
+
+def test_cli_eval_of_a_library_without_the_report_asked_about(tmp_path, capsys):
+    lib_dir = tmp_path / "mine"
+    Library.open(lib_dir, embedder=FakeEmbedder()).close()
+    assert main(["--library", str(lib_dir), "eval", "--modes", "lexical"]) == 1
+    err = capsys.readouterr().err
+    assert f"ask about {runner.bundled_sample_path().name}, which the library does not hold" in err

@@ -42,6 +42,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from reportqa.index.library import Library
 
         lib = Library.open(args.library, model=args.model, create=False)
+        held = {d["doc_id"] for d in lib.documents()}
+        absent = sorted({q.file for q in questions if q.file and Path(q.file).stem not in held})
+        if absent:
+            lib.close()
+            raise ReportQAError(
+                f"{args.library}: the eval sets ask about {', '.join(absent)}, which the library "
+                f"does not hold; ingest {'them' if len(absent) > 1 else 'it'} first, "
+                "or evaluate without --library"
+            )
     else:  # the eval library: the sample plus the sets' reports, built once per model, reused
         dirs = runner.report_search_dirs(files, args.reports or [])
         reports = runner.find_reports(questions, dirs, where)
