@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reportqa.eval.evalset import LANGS
+from reportqa.eval.tables import group_label
 
 HIT_KS = tuple(range(1, 11))
 READ_CHARS = tuple(range(100, 2001, 100))
@@ -47,21 +48,27 @@ def _pyplot():
 
 
 def plot_eval(report: dict, path: str | Path) -> Path:
-    """hit@k (top row) and found-within-N-characters (bottom row) per mode, one column a group."""
+    """hit@k (top row) and found-within-N-characters (bottom row) per mode, one column a group:
+    all, each language, and each report file when the questions name more than one."""
     plt = _pyplot()
     modes = list(report["modes"])
-    langs = {q["lang"] for m in modes for q in report["modes"][m]["questions"]}
+    questions = [q for m in modes for q in report["modes"][m]["questions"]]
+    langs = {q["lang"] for q in questions}
+    files = sorted({q.get("file") or "-" for q in questions})
     names = ["all", *[x for x in LANGS if x in langs], *sorted(langs - set(LANGS))]
+    names += files if len(files) > 1 else []
     fig, axes = plt.subplots(2, len(names), figsize=(3.4 * len(names), 6.4), squeeze=False)
     for col, name in enumerate(names):
         for mode in modes:
             qs = [
-                q for q in report["modes"][mode]["questions"] if name == "all" or q["lang"] == name
+                q
+                for q in report["modes"][mode]["questions"]
+                if name in ("all", q["lang"], q.get("file") or "-")
             ]
             axes[0][col].plot(HIT_KS, hit_curve(qs), marker="o", ms=3, label=mode)
             axes[1][col].plot(READ_CHARS, found_curve(qs), label=mode)
             count = len(qs)
-        axes[0][col].set_title(f"{name} ({count} questions)")
+        axes[0][col].set_title(f"{group_label(name)} ({count} questions)")
         axes[0][col].set_xlabel("k (passages)")
         axes[1][col].set_xlabel("characters read")
         axes[1][col].axvline(800, color="grey", lw=0.8, ls=":")
