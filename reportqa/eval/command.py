@@ -211,7 +211,7 @@ def add_eval_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--check",
         action="store_true",
-        help=f"exit 1 when hybrid hit@5 is below the quality floor {QUALITY_FLOOR_HIT5}",
+        help=f"exit 1 when hybrid hit@5 on the sample's questions is below {QUALITY_FLOOR_HIT5}",
     )
     p.set_defaults(func=cmd_eval)
 
