@@ -33,7 +33,9 @@ def shared_real_pdfs_dir() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "real-pdfs"
 
 
-def report_search_dirs(eval_sets: Sequence[str | Path], reports: Sequence[str | Path] = ()) -> list:
+def report_search_dirs(
+    eval_sets: Sequence[str | Path], reports: Sequence[str | Path] = ()
+) -> list[Path]:
     """Where report files named by eval sets are looked for, in order.
 
     The --reports folders first, then each eval set's own folder, then ../shared/real-pdfs.
@@ -155,9 +157,10 @@ def _sync_reports(lib: Library, files: Sequence[Path], log: Callable[[str], None
         lib.remove(doc_id)
     for doc in docs:
         stored = sorted(chunks.get(doc.doc_id, []))
-        if stored and stored != [(c.ordinal, list(c.section), c.display_text) for c in doc.chunks]:
+        current = [(c.ordinal, list(c.section), c.display_text) for c in doc.chunks]
+        if stored and stored != current:
             lib.remove(doc.doc_id)  # same file, chunked differently by newer code
-        if log and stored != [(c.ordinal, list(c.section), c.display_text) for c in doc.chunks]:
+        if log and stored != current:
             log(f"eval library {lib.path}: embedding {doc.source} ({len(doc.chunks)} chunks)")
         lib.add_document(doc)
 

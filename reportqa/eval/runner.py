@@ -24,6 +24,7 @@ from reportqa.eval.metrics import (
     QuestionResult,
     Summary,
     chars_read_to_evidence,
+    highlighted_stretches,
     hit_at_k,
     percentile,
     score_question,
@@ -120,8 +121,6 @@ def _answering(passage: dict | None) -> dict:
     """The first answering passage, as the misses listing shows it: where, and what is lit."""
     if passage is None:
         return {}
-    from reportqa.eval.metrics import highlighted_stretches
-
     return {
         "rank": passage["rank"],
         "chunk_id": passage["chunk_id"],
