@@ -80,6 +80,8 @@ CUT_BEFORE_HEADING = 0.0
 CUT_BETWEEN_BLOCKS = 0.15
 CUT_MID_PARAGRAPH = 0.6
 SMALL = 100  # a chunk smaller than this (an orphan) costs extra, unless its run is that small
+MAX_PAGE_SPAN = 2  # a chunk of several units covers at most this many pages (cite one place)
+COVER = "封面"  # the section of a report's cover: a chunk of its own, never mixed with body
 
 
 def _units(block: Block) -> list[_Unit]:
@@ -119,10 +121,16 @@ def segment(units: list[_Unit]) -> list[list[_Unit]]:
     back = [0] * (n + 1)
     for j in range(1, n + 1):
         total = 0
+        lo, hi = None, None
         for i in range(j - 1, -1, -1):
             total += sizes[i]
             if total > MAX and i < j - 1:
                 break  # a single over-long unit still forms a chunk on its own
+            if units[i].pages:
+                lo = min(lo or units[i].pages[0], units[i].pages[0])
+                hi = max(hi or units[i].pages[-1], units[i].pages[-1])
+                if hi - lo + 1 > MAX_PAGE_SPAN and i < j - 1:
+                    break  # across more pages than a citation should name
             cut = 0.0 if j == n else _cut_cost(units[j - 1], units[j])
             cost = best[i] + _size_cost(min(total, MAX), i == 0 and j == n) + cut
             if cost < best[j]:
@@ -187,9 +195,9 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
             close_run()
             for parts, prefix in _table_pieces(block, lead):
                 emit("table", parts, prefix)
-        elif block.kind == "caption":
+        elif block.kind == "caption" or block.section == [COVER]:
             close_run()
-            emit("caption", [(block, block.text, block.pages)])
+            emit(block.kind, [(block, block.text, block.pages)])
         else:
             run.extend(_units(block))
     close_run()
