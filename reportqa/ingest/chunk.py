@@ -98,7 +98,9 @@ def _units(block: Block) -> list[_Unit]:
 def _cut_cost(prev: _Unit, nxt: _Unit) -> float:
     """Cost of ending a chunk between two units; infinite right after a heading."""
     if prev.block.kind == "heading":
-        return float("inf")
+        # An empty heading (its content an image) followed by its sibling may end a chunk.
+        empty = nxt.block.kind == "heading" and 0 < nxt.block.level <= prev.block.level
+        return CUT_BEFORE_HEADING if empty else float("inf")
     if nxt.block.kind == "heading":
         return CUT_BEFORE_HEADING
     return CUT_BETWEEN_BLOCKS if nxt.first_of_block else CUT_MID_PARAGRAPH

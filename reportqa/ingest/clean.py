@@ -25,6 +25,8 @@ SPACES = re.compile(r"[ \t\u3000\xa0]+")
 LONE_CHAR = re.compile(r"(?:^|(?<= ))[^\x00-\x7f ](?= |$)")  # a non-ASCII character alone
 EDGE = 2  # lines at the top and bottom of a page where running headers and footers live
 LEADER = re.compile(r"[.．·‧・…_]{2,}|-{3,}")  # dot leaders, as long as the page number lets them
+SPACED_DIGITS = re.compile(r"(?<!\d)\d(?: \d(?!\d))+")  # 1 2 3: a letter-spaced number
+PAGE_NUMBER_AGREEMENT = 0.75  # share of a header's occurrences whose numbers must agree
 SAME_Y = 3.0  # points: a running header sits at the same height on every page
 
 
@@ -116,7 +118,14 @@ def _repeated_lines(
     pages_of: dict[str, set[int]] = {}
     for (p, _), key in keys.items():
         pages_of.setdefault(key, set()).add(p)
-    repeated = {k for k, pages in pages_of.items() if len(pages) >= threshold}
+    repeated = {
+        k
+        for k, pages in pages_of.items()
+        if len(pages) >= threshold
+        and _numbers_are_page_numbers(
+            [(p, per_page[p][i].text) for (p, i), kk in keys.items() if kk == k]
+        )
+    }
     # Where each text sits on the later pages: its line index from the nearer end, and its y.
     where = {
         key: Counter(_position(per_page, p, i) for (p, i), k in keys.items() if k == key and p)
@@ -138,6 +147,30 @@ def _repeated_lines(
             continue
         drop.add((p, i))
     return drop
+
+
+def page_numbers_in(text: str) -> list[int]:
+    """The numbers in a line, letter-spaced digits read as one (1 2 3 → 123, but 12 13 stays)."""
+    text = SPACED_DIGITS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return [int(d) for d in re.findall(r"\d+", text)]
+
+
+def _numbers_are_page_numbers(occurrences: list[tuple[int, str]]) -> bool:
+    """True when each number of a repeated line is fixed (an issue number, a year) or counts
+    with the page (a page number, or both of a spread's): 第 21 條 … 第 39 條 is content."""
+    numbers = [(p, page_numbers_in(text)) for p, text in occurrences]
+    counts = Counter(len(ns) for _, ns in numbers)
+    width = counts.most_common(1)[0][0]
+    same = [(p, ns) for p, ns in numbers if len(ns) == width]
+    for k in range(width):
+        fixed = Counter(ns[k] for _, ns in same).most_common(1)[0][1]
+        # A PDF page may hold one printed page or a spread of two (numbers step by 2).
+        tracking = max(
+            Counter(ns[k] - step * p for p, ns in same).most_common(1)[0][1] for step in (1, 2)
+        )
+        if max(fixed, tracking) < PAGE_NUMBER_AGREEMENT * len(same):
+            return False
+    return True
 
 
 def _same_place(line: Line, position: int, where: Counter, heights: list) -> bool:

@@ -25,7 +25,14 @@ from reportqa.ingest.headings import (
 )
 from reportqa.ingest.markdown import ITEM as MD_ITEM
 from reportqa.ingest.model import Block, Line
-from reportqa.ingest.tables import Table, is_md_table, is_table_header, read_md_table, read_table
+from reportqa.ingest.tables import (
+    Table,
+    is_md_table,
+    is_table_header,
+    read_cell_table,
+    read_md_table,
+    read_table,
+)
 from reportqa.ingest.title import (
     body_font_size,
     first_line_title,
@@ -134,6 +141,10 @@ class _Reader:
             return self._table(*read_table(self.lines, i))
         if heading_level(text):
             return self._marked(i)
+        if not self.markdown:
+            cell_table, j = read_cell_table(self.lines, i, self.full)
+            if cell_table is not None:
+                return self._table(cell_table, j)
         return self._paragraph(i, "list" if self.markdown and MD_ITEM.match(text) else "text")
 
     def _text(self, i: int) -> str | None:
