@@ -85,7 +85,8 @@ COVER = "封面"  # the section of a report's cover: a chunk of its own, never m
 
 
 def _units(block: Block) -> list[_Unit]:
-    if block.kind == "heading" or size(block.text) <= MAX // 2:
+    spread = bool(block.pages) and block.pages[-1] - block.pages[0] + 1 > MAX_PAGE_SPAN
+    if block.kind == "heading" or (size(block.text) <= MAX // 2 and not spread):
         return [_Unit(block, block.text, block.pages, True)]
     units, offset = [], 0
     for k, sentence in enumerate(split_sentences(block.text)):

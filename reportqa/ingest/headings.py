@@ -14,6 +14,8 @@ LAW_NUM = rf"[{CN_NUM}百千零〇○\d]+"
 LAW_PART = re.compile(rf"^第\s*{LAW_NUM}\s*編")
 ARTICLE = re.compile(rf"^第\s*{LAW_NUM}\s*條(\s*之\s*{LAW_NUM})?(?=\s|$)")
 LAW_MARKER = re.compile(rf"^第\s*({LAW_NUM})\s*([編章篇節條])(?:\s*之\s*({LAW_NUM}))?")
+# After 1-1 a title follows, not a unit (1-2月, 3-5人 are ranges).
+SECTION_NUMBER_END = r"(?=\s|[\u3400-\u9fff])(?!\s*[月日年頁號點時歲期名人個])"
 # Heading markers by level; each must open the line, so a number inside a sentence
 # (於2002年, 第5期, 如(一)所述) never matches.
 HEADING_MARKERS: list[tuple[int, re.Pattern[str]]] = [
@@ -22,9 +24,17 @@ HEADING_MARKERS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(rf"^第\s*{LAW_NUM}\s*[章篇]")),
     (2, re.compile(rf"^第\s*{LAW_NUM}\s*節")),
     (2, re.compile(rf"^[{CN_NUM}]{{1,3}}\s*、")),
-    (2, re.compile(r"^\d{1,2}-\d{1,2}(?=\s|[\u3400-\u9fff])")),  # 1-1 研究背景
+    (
+        2,
+        re.compile(r"^\d{1,2}-\d{1,2}(?=\s|[\u3400-\u9fff])(?!\s*[月日年頁號點時歲期名人個])"),
+    ),  # 1-1 研究背景
     (3, ARTICLE),
-    (3, re.compile(r"^\d{1,2}-\d{1,2}-\d{1,2}(?=\s|[\u3400-\u9fff])")),
+    (
+        3,
+        re.compile(
+            r"^\d{1,2}-\d{1,2}-\d{1,2}(?=\s|[\u3400-\u9fff])(?!\s*[月日年頁號點時歲期名人個])"
+        ),
+    ),
     (3, re.compile(rf"^[(（]\s*[{CN_NUM}]{{1,3}}\s*[)）]")),
     (4, re.compile(r"^\d{1,2}\s*[、．](?!\d)|^\d{1,2}\.(?!\d)\s*")),
     (5, re.compile(r"^[(（]\s*\d{1,2}\s*[)）]")),

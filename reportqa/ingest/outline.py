@@ -256,7 +256,10 @@ class _Reader:
         j = i + 1
         while j < self.n and j - i < 4 and not balanced(self._join(i, j)):
             j += 1
-        joined = join_wrapped([self._prose(ln) for ln in self.lines[i:j]])
+        if is_article(self.lines[i].text):  # 第 3 條 本文…: the space ends the marker
+            joined = self._join(i, j)
+        else:
+            joined = join_wrapped([self._prose(ln) for ln in self.lines[i:j]])
         head = parse_heading(joined, level)
         if head is None:
             return self._paragraph(i, "list")

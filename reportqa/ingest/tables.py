@@ -194,7 +194,8 @@ def _cell_row(lines: list[Line], i: int, full: int) -> tuple[list[list[Line]], i
             break
         if display_width(line.text) > CELL_WIDTH * full or is_structural(line.text):
             break
-        if line.y > prev.y + CELL_UP:  # back up the page: the next cell of this row
+        # Back up the page, or on the same baseline further right: the row's next cell.
+        if line.y > prev.y + CELL_UP or (line.y >= prev.y - CELL_UP and line.x > prev.x):
             cells.append([line])
             left = line.x
         elif line.x < left - NEW_ROW_LEFT:  # below and back to the left: the next row
