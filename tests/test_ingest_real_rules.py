@@ -11,6 +11,7 @@ from reportqa.ingest.headings import heading_level, parse_heading, tidy_report_t
 from reportqa.ingest.model import Line, PageText
 from reportqa.ingest.normalize import fold_ideographs
 from reportqa.ingest.outline import outline
+from reportqa.ingest.pagelabel import page_labels
 from reportqa.ingest.tables import read_cell_table
 from reportqa.ingest.title import choose_title, largest_lines_title, meaningful_pdf_title
 
@@ -222,3 +223,30 @@ def test_empty_sibling_headings_over_pages_do_not_glue_into_one_chunk():
     blocks, _ = outline(lines)
     chunks = chunk_blocks(blocks, "d")
     assert all(max(c.pages) - min(c.pages) + 1 <= MAX_PAGE_SPAN for c in chunks)
+
+
+# ----- near-identical pages -----------------------------------------------------------------
+def test_near_identical_pages_carry_their_distinguishing_name():
+    orgs = ["國家發展委員會", "文化部", "海洋委員會"]
+    intro = "本章列出各機關的基本資料，每一機關一頁，欄位相同，數值不同，請依機關名稱查閱。"
+    lines = [Line("壹、 各機關資料", 1), Line(intro, 1)]
+    for page, org in enumerate(orgs, start=2):
+        lines += [
+            Line(org, page),
+            Line("機關基本資料表", page),
+            Line("預算員額", page),
+            Line(f"{120 + page} 人", page),
+            Line("年度預算", page),
+            Line(f"{3 + page} 億元", page),
+        ]
+    assert page_labels(lines) == {2: orgs[0], 3: orgs[1], 4: orgs[2]}
+    chunks = chunk_blocks(outline(lines)[0], "register")
+    for page, org in enumerate(orgs, start=2):
+        on_page = [c for c in chunks if c.pages == [page]]
+        assert on_page and all(org in c.section and org in c.display_text for c in on_page)
+
+
+def test_ordinary_pages_get_no_label():
+    lines = [Line(f"第{k}段不同的內文，各頁不重複。", k) for k in range(1, 5)]
+    lines += [Line("同一行頁首", k) for k in range(1, 5)]
+    assert page_labels(lines) == {}

@@ -80,6 +80,7 @@ CUT_BEFORE_HEADING = 0.0
 CUT_BETWEEN_BLOCKS = 0.15
 CUT_MID_PARAGRAPH = 0.6
 SMALL = 100  # a chunk smaller than this (an orphan) costs extra, unless its run is that small
+LABEL_MAX = 40  # characters: a one-line label before a table goes with it
 MAX_PAGE_SPAN = 2  # a chunk of several units covers at most this many pages (cite one place)
 COVER = "封面"  # the section of a report's cover: a chunk of its own, never mixed with body
 
@@ -193,6 +194,11 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
             k = len(run)
             while k > 0 and run[k - 1].block.kind == "heading":
                 k -= 1
+            # So does a one-line label just before it on its page (an organisation's name).
+            if k > 0 and _is_label(run[k - 1].block, block) and run[k - 1].first_of_block:
+                k -= 1
+                while k > 0 and run[k - 1].block.kind == "heading":
+                    k -= 1
             lead = [(u.block, u.text, u.pages) for u in run[k:]]
             del run[k:]
             close_run()
@@ -207,6 +213,17 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
     return chunks
 
 
+def _is_label(block: Block, table: Block) -> bool:
+    """A short one-line text block on the table's first page: the table's name or label."""
+    return (
+        block.kind == "text"
+        and "\n" not in block.text
+        and size(block.text) <= LABEL_MAX
+        and block.pages[-1:] == table.pages[:1]
+        and not block.text.endswith("。")
+    )
+
+
 def _table_pieces(block: Block, lead):
     """A table whole, or split by rows with the header row repeated as a prefix."""
     if size(block.text) <= TABLE_MAX or not block.table_rows:
@@ -214,6 +231,8 @@ def _table_pieces(block: Block, lead):
         return
     head_lines = block.text[: len(block.text) - len("\n".join(block.table_rows))].rstrip("\n")
     rows = list(zip(block.table_rows, block.row_pages, strict=True))
+    # Later pieces repeat the table's label (an organisation's name) along with its header row.
+    label = next((text for b, text, _ in lead if b.kind == "text"), "")
     piece: list[tuple[str, list[int]]] = []
     first = True
 
@@ -224,7 +243,7 @@ def _table_pieces(block: Block, lead):
             text = f"{head_lines}\n{text}" if head_lines else text
             pages = sorted(set(pages) | set(block.pages[:1]))  # the caption's page
             return [*lead, (block, text, pages)], ""
-        return [(block, text, pages)], block.table_header
+        return [(block, text, pages)], "\n".join(t for t in (label, block.table_header) if t)
 
     budget = TABLE_MAX - size(block.table_header)
     for row in rows:

@@ -25,6 +25,7 @@ from reportqa.ingest.headings import (
 )
 from reportqa.ingest.markdown import ITEM as MD_ITEM
 from reportqa.ingest.model import Block, Line
+from reportqa.ingest.pagelabel import label_blocks, page_labels
 from reportqa.ingest.tables import (
     Table,
     is_md_table,
@@ -108,6 +109,7 @@ def outline(lines: list[Line], markdown: bool = False) -> tuple[list[Block], dic
     """
     reader = _Reader(lines, markdown)
     reader.run()
+    label_blocks(reader.b.blocks, reader.labels)
     return reader.b.blocks, reader.meta
 
 
@@ -121,6 +123,8 @@ class _Reader:
         self.b = _Builder()
         self.meta: dict[str, str] = {}
         self.md_depth = 0  # level of the current # heading (Markdown)
+        # Near-identical pages: the line naming each (its organisation) stands alone.
+        self.labels = {} if markdown else page_labels(lines)
 
     def run(self) -> None:
         i = self._cover()
@@ -141,11 +145,18 @@ class _Reader:
             return self._table(*read_table(self.lines, i))
         if heading_level(text):
             return self._marked(i)
+        if self._is_label(i):
+            self.b.add("text", text, _pages(self.lines[i : i + 1]))
+            return i + 1
         if not self.markdown:
             cell_table, j = read_cell_table(self.lines, i, self.full)
             if cell_table is not None:
                 return self._table(cell_table, j)
         return self._paragraph(i, "list" if self.markdown and MD_ITEM.match(text) else "text")
+
+    def _is_label(self, i: int) -> bool:
+        line = self.lines[i]
+        return bool(self.labels) and self.labels.get(line.page) == tidy_title(line.text)
 
     def _text(self, i: int) -> str | None:
         return self.lines[i].text if i < self.n else None
@@ -289,7 +300,7 @@ class _Reader:
                 break
             if is_structural(text) and not self.mid_sentence(prev):
                 break
-            if is_table_header(text, self._text(i + 1)):
+            if is_table_header(text, self._text(i + 1)) or self._is_label(i):
                 break
             parts.append(self._prose(self.lines[i]))
             part_pages.append(self.lines[i].page)
