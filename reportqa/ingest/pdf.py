@@ -133,11 +133,6 @@ def _page_text(number: int, page) -> PageText:
     )
 
 
-def line_starts(text: str, fragments: list[tuple[str, float]]) -> tuple[float | None, ...]:
-    """x of the first visible fragment on each line of text; () if the fragments don't add up."""
-    return tuple(p[0] for p in line_positions(text, [(t, x, None, None) for t, x in fragments]))
-
-
 Position = tuple[float | None, float | None, float | None]
 
 
