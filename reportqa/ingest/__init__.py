@@ -11,6 +11,8 @@ from reportqa.ingest.extract import content_hash, is_markdown, read_input
 from reportqa.ingest.markdown import markdown_lines
 from reportqa.ingest.model import Chunk, Document
 from reportqa.ingest.outline import outline
+from reportqa.ingest.pdf import pdf_title
+from reportqa.ingest.title import choose_title
 
 __all__ = ["Chunk", "Document", "IngestError", "load_document"]
 OCR_HINT = "a scanned PDF? OCR is not supported: run OCR (e.g. ocrmypdf) first or supply the text"
@@ -29,8 +31,13 @@ def load_document(path: str | Path, doc_id: str | None = None) -> Document:
         problem = "no text besides page numbers and running headers" if is_pdf else "no text"
         fix = OCR_HINT if is_pdf else "check the file has report text"
         raise IngestError(path, problem, fix)
-    title = meta.pop("title", "") or next(
-        (b.section[-1] for b in blocks if b.kind == "heading"), path.stem
+    first_heading = next((b.section[-1] for b in blocks if b.kind == "heading"), "")
+    title = choose_title(
+        meta.pop("title", ""),
+        meta.pop("title_source", ""),
+        pdf_title(data) if is_pdf else "",
+        first_heading,
+        path.stem,
     )
     return Document(
         doc_id=doc_id or path.stem,

@@ -80,10 +80,14 @@ CUT_BEFORE_HEADING = 0.0
 CUT_BETWEEN_BLOCKS = 0.15
 CUT_MID_PARAGRAPH = 0.6
 SMALL = 100  # a chunk smaller than this (an orphan) costs extra, unless its run is that small
+LABEL_MAX = 40  # characters: a one-line label before a table goes with it
+MAX_PAGE_SPAN = 2  # a chunk of several units covers at most this many pages (cite one place)
+COVER = "封面"  # the section of a report's cover: a chunk of its own, never mixed with body
 
 
 def _units(block: Block) -> list[_Unit]:
-    if block.kind == "heading" or size(block.text) <= MAX // 2:
+    spread = bool(block.pages) and block.pages[-1] - block.pages[0] + 1 > MAX_PAGE_SPAN
+    if block.kind == "heading" or (size(block.text) <= MAX // 2 and not spread):
         return [_Unit(block, block.text, block.pages, True)]
     units, offset = [], 0
     for k, sentence in enumerate(split_sentences(block.text)):
@@ -96,7 +100,9 @@ def _units(block: Block) -> list[_Unit]:
 def _cut_cost(prev: _Unit, nxt: _Unit) -> float:
     """Cost of ending a chunk between two units; infinite right after a heading."""
     if prev.block.kind == "heading":
-        return float("inf")
+        # An empty heading (its content an image) followed by its sibling may end a chunk.
+        empty = nxt.block.kind == "heading" and 0 < nxt.block.level <= prev.block.level
+        return CUT_BEFORE_HEADING if empty else float("inf")
     if nxt.block.kind == "heading":
         return CUT_BEFORE_HEADING
     return CUT_BETWEEN_BLOCKS if nxt.first_of_block else CUT_MID_PARAGRAPH
@@ -119,10 +125,16 @@ def segment(units: list[_Unit]) -> list[list[_Unit]]:
     back = [0] * (n + 1)
     for j in range(1, n + 1):
         total = 0
+        lo, hi = None, None
         for i in range(j - 1, -1, -1):
             total += sizes[i]
             if total > MAX and i < j - 1:
                 break  # a single over-long unit still forms a chunk on its own
+            if units[i].pages:
+                lo = min(lo or units[i].pages[0], units[i].pages[0])
+                hi = max(hi or units[i].pages[-1], units[i].pages[-1])
+                if hi - lo + 1 > MAX_PAGE_SPAN and i < j - 1:
+                    break  # across more pages than a citation should name
             cut = 0.0 if j == n else _cut_cost(units[j - 1], units[j])
             cost = best[i] + _size_cost(min(total, MAX), i == 0 and j == n) + cut
             if cost < best[j]:
@@ -182,18 +194,34 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
             k = len(run)
             while k > 0 and run[k - 1].block.kind == "heading":
                 k -= 1
+            # So does a one-line label just before it on its page (an organisation's name).
+            if k > 0 and _is_label(run[k - 1].block, block) and run[k - 1].first_of_block:
+                k -= 1
+                while k > 0 and run[k - 1].block.kind == "heading":
+                    k -= 1
             lead = [(u.block, u.text, u.pages) for u in run[k:]]
             del run[k:]
             close_run()
             for parts, prefix in _table_pieces(block, lead):
                 emit("table", parts, prefix)
-        elif block.kind == "caption":
+        elif block.kind == "caption" or block.section == [COVER]:
             close_run()
-            emit("caption", [(block, block.text, block.pages)])
+            emit(block.kind, [(block, block.text, block.pages)])
         else:
             run.extend(_units(block))
     close_run()
     return chunks
+
+
+def _is_label(block: Block, table: Block) -> bool:
+    """A short one-line text block on the table's first page: the table's name or label."""
+    return (
+        block.kind == "text"
+        and "\n" not in block.text
+        and size(block.text) <= LABEL_MAX
+        and block.pages[-1:] == table.pages[:1]
+        and not block.text.endswith("。")
+    )
 
 
 def _table_pieces(block: Block, lead):
@@ -203,6 +231,8 @@ def _table_pieces(block: Block, lead):
         return
     head_lines = block.text[: len(block.text) - len("\n".join(block.table_rows))].rstrip("\n")
     rows = list(zip(block.table_rows, block.row_pages, strict=True))
+    # Later pieces repeat the table's label (an organisation's name) along with its header row.
+    label = next((text for b, text, _ in lead if b.kind == "text"), "")
     piece: list[tuple[str, list[int]]] = []
     first = True
 
@@ -213,7 +243,7 @@ def _table_pieces(block: Block, lead):
             text = f"{head_lines}\n{text}" if head_lines else text
             pages = sorted(set(pages) | set(block.pages[:1]))  # the caption's page
             return [*lead, (block, text, pages)], ""
-        return [(block, text, pages)], block.table_header
+        return [(block, text, pages)], "\n".join(t for t in (label, block.table_header) if t)
 
     budget = TABLE_MAX - size(block.table_header)
     for row in rows:

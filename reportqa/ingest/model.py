@@ -17,6 +17,9 @@ class PageText:
     # text positions; empty when unknown (text files). Tells a wrapped table cell from a new one.
     line_x: tuple[float | None, ...] = ()
     ocr: bool = False  # the text was read from the page image by OCR, not from a text layer
+    # Baseline y (points from the bottom edge) and font size of each line, like line_x.
+    line_y: tuple[float | None, ...] = ()
+    line_size: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Line:
     text: str
     page: int | None
     x: float | None = None  # where the line starts on the page, when the PDF says
+    y: float | None = None  # its baseline, points from the bottom edge, when the PDF says
+    size: float | None = None  # its largest font size, when the PDF says
 
 
 @dataclass

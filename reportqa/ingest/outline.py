@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from reportqa.ingest.chunk import COVER
 from reportqa.ingest.clean import close_cjk_gaps, display_width, join_with_offsets, join_wrapped
 from reportqa.ingest.headings import (
     FIGURE_CAPTION,
@@ -14,18 +15,37 @@ from reportqa.ingest.headings import (
     TOC_PAGE_NUMBER,
     balanced,
     heading_level,
+    heading_rank,
+    is_article,
     is_caption,
     is_structural,
     parse_heading,
+    tidy_report_title,
     tidy_title,
 )
 from reportqa.ingest.markdown import ITEM as MD_ITEM
 from reportqa.ingest.model import Block, Line
-from reportqa.ingest.tables import Table, is_md_table, is_table_header, read_md_table, read_table
+from reportqa.ingest.pagelabel import label_blocks, page_labels
+from reportqa.ingest.tables import (
+    Table,
+    is_md_table,
+    is_table_header,
+    read_cell_table,
+    read_md_table,
+    read_table,
+)
+from reportqa.ingest.title import (
+    body_font_size,
+    first_line_title,
+    is_name_field,
+    largest_lines_title,
+)
 
 SENTENCE_END = "。！？；：」』)）!?"
 # A line this close to the full text width was wrapped by the page, not ended by the writer.
 FULL_LINE = 0.9
+PROSE_MARK = re.compile(r"[，。；]")
+PROSE_WIDTH = 0.6  # a cover line is short; a prose line fills most of the text width
 COVER_FIELD = re.compile(r"^([^：:（(]{2,10})[：:]\s*(.+)$")
 COVER_INNER_FIELD = re.compile(r"[（(]([^：:（()）]{2,10})[：:]\s*([^）)]+)[）)]")
 COVER_KIND = re.compile(r"^(公務)?出國報告")
@@ -51,13 +71,16 @@ class _Builder:
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
-        self.path: list[tuple[int, str]] = []
+        self.path: list[tuple[float, str]] = []
 
     def section(self) -> list[str]:
         return [title for _, title in self.path]
 
-    def heading(self, level: int, title: str, pages: list[int], text: str, breaks: bool) -> None:
-        self.path = [(lv, t) for lv, t in self.path if lv < level] + [(level, title)]
+    def heading(
+        self, level: int, title: str, pages: list[int], text: str, breaks: bool, rank: float = 0
+    ) -> None:
+        rank = rank or level  # where it nests: a law's 編 (1) sits above its 章 (1)
+        self.path = [(lv, t) for lv, t in self.path if lv < rank] + [(rank, title)]
         block = Block("heading", text, pages, self.section(), level=level)
         block.section_break = breaks
         self.blocks.append(block)
@@ -86,6 +109,7 @@ def outline(lines: list[Line], markdown: bool = False) -> tuple[list[Block], dic
     """
     reader = _Reader(lines, markdown)
     reader.run()
+    label_blocks(reader.b.blocks, reader.labels)
     return reader.b.blocks, reader.meta
 
 
@@ -99,6 +123,8 @@ class _Reader:
         self.b = _Builder()
         self.meta: dict[str, str] = {}
         self.md_depth = 0  # level of the current # heading (Markdown)
+        # Near-identical pages: the line naming each (its organisation) stands alone.
+        self.labels = {} if markdown else page_labels(lines)
 
     def run(self) -> None:
         i = self._cover()
@@ -119,7 +145,18 @@ class _Reader:
             return self._table(*read_table(self.lines, i))
         if heading_level(text):
             return self._marked(i)
+        if self._is_label(i):
+            self.b.add("text", text, _pages(self.lines[i : i + 1]))
+            return i + 1
+        if not self.markdown:
+            cell_table, j = read_cell_table(self.lines, i, self.full)
+            if cell_table is not None:
+                return self._table(cell_table, j)
         return self._paragraph(i, "list" if self.markdown and MD_ITEM.match(text) else "text")
+
+    def _is_label(self, i: int) -> bool:
+        line = self.lines[i]
+        return bool(self.labels) and self.labels.get(line.page) == tidy_title(line.text)
 
     def _text(self, i: int) -> str | None:
         return self.lines[i].text if i < self.n else None
@@ -142,19 +179,31 @@ class _Reader:
         return bool(re.search(r"[\u3400-\u9fff，、]$", text))
 
     def _cover(self) -> int:
-        """Everything before the first heading is the cover: title and key：value fields."""
+        """The lines before the first heading on the first page or two, up to the first prose
+        paragraph: title and key：value fields. Body text before a heading is no cover."""
+        first_page = self.lines[0].page if self.lines else None
         j = 0
         while j < self.n and not heading_level(self.lines[j].text):
-            if MD_HEADING.match(self.lines[j].text):
+            line = self.lines[j]
+            if MD_HEADING.match(line.text) or self._is_prose(line.text):
+                break
+            if first_page is not None and line.page is not None and line.page > first_page + 1:
                 break
             j += 1
         lines = self.lines[:j]
         if lines:
-            read_cover(lines, self.meta)
-            self.b.path = [(1, "封面")]
+            read_cover(lines, self.meta, self.lines)
+            self.b.path = [(1, COVER)]
             self.b.add("text", "\n".join(ln.text for ln in lines), _pages(lines))
             self.b.path = []
         return j
+
+    def _is_prose(self, text: str) -> bool:
+        """A line of running text: sentence punctuation in a line that fills most of the width."""
+        if self.markdown:
+            return bool(PROSE_MARK.search(text)) and not COVER_FIELD.match(text)
+        wide = display_width(text) >= PROSE_WIDTH * self.full
+        return bool(PROSE_MARK.search(text)) and wide and not COVER_FIELD.match(text)
 
     def _md_heading(self, i: int) -> int:
         md = MD_HEADING.match(self.lines[i].text)
@@ -169,10 +218,13 @@ class _Reader:
 
     def _heading(self, i: int, j: int, level: int, title: str, text: str = "") -> None:
         marker_level = level
+        rank = heading_rank(self.lines[i].text, level)
         if self.markdown and self.md_depth:
             level += self.md_depth  # 一、 under ## 壹、 nests below it
-        breaks = marker_level <= 2
-        self.b.heading(level, title, _pages(self.lines[i:j]), text or title, breaks)
+            rank += self.md_depth
+        # A law's article is the unit it is cited by: no chunk runs across two articles.
+        breaks = marker_level <= 2 or is_article(self.lines[i].text)
+        self.b.heading(level, title, _pages(self.lines[i:j]), text or title, breaks, rank)
 
     def _skip_toc(self, i: int) -> int:
         """Skip the table of contents: the rest of the 目錄 page, then lines like TOC entries."""
@@ -215,7 +267,10 @@ class _Reader:
         j = i + 1
         while j < self.n and j - i < 4 and not balanced(self._join(i, j)):
             j += 1
-        joined = join_wrapped([self._prose(ln) for ln in self.lines[i:j]])
+        if is_article(self.lines[i].text):  # 第 3 條 本文…: the space ends the marker
+            joined = self._join(i, j)
+        else:
+            joined = join_wrapped([self._prose(ln) for ln in self.lines[i:j]])
         head = parse_heading(joined, level)
         if head is None:
             return self._paragraph(i, "list")
@@ -245,7 +300,7 @@ class _Reader:
                 break
             if is_structural(text) and not self.mid_sentence(prev):
                 break
-            if is_table_header(text, self._text(i + 1)):
+            if is_table_header(text, self._text(i + 1)) or self._is_label(i):
                 break
             parts.append(self._prose(self.lines[i]))
             part_pages.append(self.lines[i].page)
@@ -268,19 +323,38 @@ def _is_toc_entry(text: str) -> bool:
     return bool((heading_level(text) or is_caption(text)) and TOC_PAGE_NUMBER.search(text))
 
 
-def read_cover(lines: list[Line], meta: dict[str, str]) -> None:
-    """Cover page: the title and key：value fields (服務機關：…, 出國類別：…) become metadata."""
+def read_cover(lines: list[Line], meta: dict[str, str], document: list[Line] = ()) -> None:
+    """Cover page: the title and key：value fields (服務機關：…, 出國類別：…) become metadata.
+
+    meta["title"] is the cover's title and meta["title_source"] how it was found: "field" (a
+    field naming the document), "size" (the cover's largest font); absent for a guess (the
+    first title-like line).
+    """
+    plain: list[Line] = []  # lines that are not fields: where a title can be
     for ln in lines:
         match = COVER_FIELD.match(ln.text)
         if match:
             _set_field(meta, match.group(1), match.group(2))
+            if is_name_field(re.sub(r"\s+", "", match.group(1))) and "title" not in meta:
+                meta["title"] = tidy_report_title(match.group(2))
+                meta["title_source"] = "field"
             continue
         inner = list(COVER_INNER_FIELD.finditer(ln.text))
         for m in inner:
             _set_field(meta, m.group(1), m.group(2))
-        is_title = not inner and not COVER_KIND.match(ln.text) and len(ln.text) >= 4
-        if is_title and "title" not in meta:
-            meta["title"] = tidy_title(ln.text)
+        if not inner and not COVER_KIND.match(ln.text):
+            plain.append(ln)
+    if "title" in meta:
+        return
+    for source, title in (
+        ("size", largest_lines_title(plain, body_font_size(list(document) or lines))),
+        ("line", first_line_title(plain)),
+    ):
+        if title:
+            meta["title"] = title
+            if source != "line":  # a guess is marked by the absence of a source
+                meta["title_source"] = source
+            return
 
 
 def _set_field(meta: dict[str, str], label: str, value: str) -> None:

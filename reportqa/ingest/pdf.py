@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 import unicodedata
 from pathlib import Path
 
@@ -112,33 +113,67 @@ def _extract_pages(path: Path, data: bytes) -> list[PageText]:
 
 
 def _page_text(number: int, page) -> PageText:
-    """A page's text plus where each of its lines starts (x), from pypdf's text visitor."""
-    fragments: list[tuple[str, float]] = []
+    """A page's text plus where each of its lines starts (x, y) and its font size."""
+    fragments: list[tuple[str, float, float, float]] = []
 
-    def visit(text, cm, tm, _font, _size) -> None:
-        fragments.append((text, tm[4] * cm[0] + tm[5] * cm[2] + cm[4]))
+    def visit(text, cm, tm, _font, size) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = math.hypot(tm[1] * cm[0] + tm[3] * cm[2], tm[1] * cm[1] + tm[3] * cm[3])
+        fragments.append((text, x, y, (size or 0) * (scale or 1)))
 
     text = page.extract_text(visitor_text=visit) or ""
-    return PageText(number, text, line_starts(text, fragments))
+    positions = line_positions(text, fragments)
+    return PageText(
+        number,
+        text,
+        tuple(p[0] for p in positions),
+        line_y=tuple(p[1] for p in positions),
+        line_size=tuple(p[2] for p in positions),
+    )
 
 
-def line_starts(text: str, fragments: list[tuple[str, float]]) -> tuple[float | None, ...]:
-    """x of the first visible fragment on each line of text; () if the fragments don't add up."""
-    if "".join(t for t, _ in fragments) != text:
+Position = tuple[float | None, float | None, float | None]
+
+
+def line_positions(text: str, fragments: list[tuple]) -> tuple[Position, ...]:
+    """(x, y, font size) of each line of text from (text, x, y, size) fragments.
+
+    x and y are those of the line's first visible fragment, if the line began with it; size is
+    the largest size of the line's visible fragments. () if the fragments don't add up to text.
+    """
+    if "".join(f[0] for f in fragments) != text:
         return ()
-    xs: list[float | None] = [None]
+    lines: list[list] = [[None, None, None]]
     decided = [False]
-    for fragment, x in fragments:
+    for fragment, x, y, size in fragments:
         for k, piece in enumerate(fragment.split("\n")):
             if k:
-                xs.append(None)
+                lines.append([None, None, None])
                 decided.append(False)
-            if piece.strip() and not decided[-1]:
+            if not piece.strip():
+                continue
+            if not decided[-1]:
                 # A fragment's x is where it starts: it is the line's x only if the line began
                 # with this fragment's first piece.
-                xs[-1] = x if k == 0 else None
+                lines[-1][0:2] = [x, y] if k == 0 else [None, None]
                 decided[-1] = True
-    return tuple(xs)
+            if size:
+                lines[-1][2] = max(lines[-1][2] or 0.0, round(size, 1))
+    return tuple((ln[0], ln[1], ln[2]) for ln in lines)
+
+
+def pdf_title(data: bytes) -> str:
+    """The PDF's /Title metadata, or "" when absent or unreadable."""
+    from pypdf import PdfReader
+
+    try:
+        with _quiet_pypdf():
+            meta = PdfReader(io.BytesIO(data), strict=False).metadata
+            title = meta.title if meta else None
+    except Exception:  # metadata is a nicety: a damaged info dictionary is no error
+        return ""
+    return str(title).strip() if title else ""
 
 
 def junk_share(text: str) -> float:

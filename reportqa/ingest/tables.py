@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from reportqa.ingest.clean import display_width, join_wrapped
-from reportqa.ingest.headings import MD_HEADING, TABLE_CAPTION, heading_level, is_caption
+from reportqa.ingest.headings import (
+    MD_HEADING,
+    TABLE_CAPTION,
+    heading_level,
+    is_caption,
+    is_structural,
+)
 from reportqa.ingest.model import Line
 
 # Row keys of table rows: a date like 04/14, a row number, or an upper-case programme name.
@@ -167,3 +173,65 @@ def join_cells(row: list[Line], widest: dict[int, int] | None = None) -> str:
         else:
             out += " " + line.text
     return out
+
+
+# Word tables often come out one cell at a time: a cell's lines top to bottom, then the next
+# cell of the row starting higher up again. These constants read such rows from positions.
+CELL_UP = 1.0  # points: a line this much above the one before starts the row's next cell
+NEW_ROW_LEFT = 20.0  # points: a line below, this far left of its cell, starts a new row
+CELL_WIDTH = 0.75  # share of the text width: a line wider than this is prose, not a cell
+
+
+def _cell_row(lines: list[Line], i: int, full: int) -> tuple[list[list[Line]], int]:
+    """The cells of the table row starting at line i (by position), and the index after it."""
+    first = lines[i]
+    cells: list[list[Line]] = [[first]]
+    left = first.x
+    j = i + 1
+    while j < len(lines):
+        line, prev = lines[j], lines[j - 1]
+        if line.page != first.page or line.x is None or line.y is None:
+            break
+        if display_width(line.text) > CELL_WIDTH * full or is_structural(line.text):
+            break
+        # Back up the page, or on the same baseline further right: the row's next cell.
+        if line.y > prev.y + CELL_UP or (line.y >= prev.y - CELL_UP and line.x > prev.x):
+            cells.append([line])
+            left = line.x
+        elif line.x < left - NEW_ROW_LEFT:  # below and back to the left: the next row
+            break
+        else:
+            cells[-1].append(line)
+            left = min(left, line.x)
+        j += 1
+    return cells, j
+
+
+def read_cell_table(lines: list[Line], i: int, full: int) -> tuple[Table | None, int]:
+    """Rows of a table extracted one cell per line, from line i; (None, i) if there is none.
+
+    Each row becomes one line: its cells in order, a cell's wrapped lines re-joined, cells
+    separated by a space, so that a row's label stays with its content.
+    """
+    start = lines[i]
+    if start.x is None or start.y is None or display_width(start.text) > CELL_WIDTH * full:
+        return None, i
+    rows: list[list[list[Line]]] = []
+    j = i
+    while j < len(lines) and lines[j].x is not None and lines[j].y is not None:
+        if display_width(lines[j].text) > CELL_WIDTH * full:
+            break
+        cells, after = _cell_row(lines, j, full)
+        if len(cells) < 2:
+            break
+        rows.append(cells)
+        j = after
+    # One stray jump up the page (a text box, a footnote) is no table: two rows, or three cells.
+    if not rows or (len(rows) == 1 and len(rows[0]) < 3):
+        return None, i
+    table = Table()
+    for cells in rows:
+        table.rows.append(" ".join(join_wrapped([ln.text for ln in cell]) for cell in cells))
+        table.row_pages.append(_pages([ln for cell in cells for ln in cell]))
+    table.pages = _pages(lines[i:j])
+    return table, j
