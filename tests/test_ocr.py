@@ -222,3 +222,8 @@ def test_garbled_pages_are_read_by_ocr(tmp_path):
     assert [p.ocr for p in pages] == [True, True]
     reference = "".join(p.text for p in read_pdf(good, good.read_bytes()))
     assert similarity("".join(p.text for p in pages), reference) > 0.9
+
+
+def test_the_tesseract_program_can_be_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTQA_TESSERACT", str(tmp_path / "no-such-tesseract"))
+    assert ocr.ocr_missing() == "Tesseract is not installed"

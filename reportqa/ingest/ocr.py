@@ -35,9 +35,14 @@ class OcrError(Exception):
     """Tesseract or pdftoppm failed on a page."""
 
 
+def tesseract_command() -> str:
+    """The Tesseract program to run: $REPORTQA_TESSERACT (a path or name), else `tesseract`."""
+    return os.environ.get("REPORTQA_TESSERACT") or "tesseract"
+
+
 def ocr_missing() -> str | None:
     """Why OCR cannot run here (one phrase), or None when Tesseract with chi_tra is installed."""
-    tesseract = shutil.which("tesseract")
+    tesseract = shutil.which(tesseract_command())
     if tesseract is None:
         return "Tesseract is not installed"
     if LANG not in installed_languages(tesseract):
@@ -113,8 +118,8 @@ def render_page(pdf: Path, number: int, dpi: int, folder: Path) -> Path:
 
 def recognize(image: Path, dpi: int = DPI, psm: int = PSM, lang: str = LANG) -> str:
     """Tesseract's text of one page image."""
-    command = ["tesseract", str(image), "stdout", "-l", lang, "--psm", str(psm), "--dpi", str(dpi)]
-    return _run(command, f"Tesseract on {image.stem}")
+    options = ["-l", lang, "--psm", str(psm), "--dpi", str(dpi)]
+    return _run([tesseract_command(), str(image), "stdout", *options], f"Tesseract on {image.stem}")
 
 
 def _run(command: list[str], what: str) -> str:
