@@ -1,10 +1,10 @@
 """OCR of PDF pages, offline: pdftoppm renders a page, the Tesseract CLI reads it (chi_tra).
 
-Measured on these machines (benchmarks/ocr.py): rendering a page to PGM takes 0.2 s at 300 dpi
-(PNG: 2.1 s, the compression; pypdfium2 to PNG: 0.2 s); Tesseract takes 4-7 s a page and
-runs 2.4x faster with OMP_THREAD_LIMIT=1 on a busy 2-core machine, so pages run in parallel,
-one thread each. pytesseract would run the same CLI through temporary files; calling it directly
-needs no extra package.
+Measured on these machines (benchmarks/ocr.py): rendering a page at 300 dpi takes 0.2 s as PGM,
+2.1 s as PNG (the compression), 0.2 s with pypdfium2, so pdftoppm to PGM needs no extra package.
+Tesseract takes 3-7 s a page; with OMP_THREAD_LIMIT=1 one page took 6.6 s instead of 15.7 s on
+the busy 2-core machine, so each Tesseract runs on one thread and pages run in parallel.
+pytesseract runs this same CLI through temporary files; calling it directly needs no package.
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from pathlib import Path
 
 from reportqa.ingest.ocr_clean import clean_ocr_text
 
-LANG = "chi_tra"  # chi_tra reads the Latin words of these reports too; +eng was slower and worse
-# Resolution the page is rendered at for Tesseract. Measured (benchmarks/ocr.py): 150 dpi reads
-# 12-point report text better than 300 (glyphs ~25 px high suit the model) and is faster.
+# chi_tra reads these reports' Latin words too; chi_tra+eng took 1.5x as long and read worse
+# (character accuracy 0.981 vs 0.986 at 300 dpi, 0.991 vs 0.995 at 150, on three text pages).
+LANG = "chi_tra"
+# Render resolution for Tesseract: on the sample's scan, 150 dpi read 0.970 of the characters,
+# 200 and 300 dpi 0.963 (12-point glyphs ~25 px high suit the model), and 150 is the fastest.
 DPI = 150
-PSM = 4  # one column of text of varying sizes; 3 (automatic) scored lower, 6 (one block) worse
+# Page segmentation: 4 (one column, lines of varying size) and 3 (automatic) tie on the sample
+# (0.969 vs 0.970); 4 read the real 07 pages better (0.884 vs 0.878); 6 (one block) was worse.
+PSM = 4
 APT_PACKAGES = "tesseract-ocr tesseract-ocr-chi-tra tesseract-ocr-eng"
 INSTALL_FIX = f"to OCR it, install Tesseract: apt-get install {APT_PACKAGES}"
 PAGE_TIMEOUT = 600  # seconds for one page; a hung Tesseract must not hang the ingest
