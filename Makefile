@@ -3,7 +3,8 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE := reportqa/data/sample/2025-taiwan-japan-natural-sciences-exchange.pdf
-APT_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils
+APT_PACKAGES := chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils poppler-data \
+	tesseract-ocr tesseract-ocr-chi-tra tesseract-ocr-eng
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
@@ -23,7 +24,8 @@ install-test: $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
 
-# Browser, CJK fonts and LibreOffice for the PDF and browser tests (Debian; needs root).
+# Browser, CJK fonts, LibreOffice, poppler and Tesseract (OCR of scanned pages) for the tests
+# (Debian; needs root). poppler-data lets pdftoppm draw PDFs whose CJK fonts are not embedded.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -61,15 +61,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     lib = open_library(args, create=True, model=args.model)
     failed = 0
     for path in args.paths:
-        progress = None
+        progress = ocr_progress = None
         if sys.stderr.isatty():
 
-            def progress(done: int, total: int, _p=path) -> None:
+            def progress(done: int, total: int, _p=path, unit="chunks") -> None:
                 filled = round(BAR_WIDTH * done / max(total, 1))
                 bar = "█" * filled + "·" * (BAR_WIDTH - filled)
-                print(f"\r{_p}: {bar} {done}/{total} chunks", end="", file=sys.stderr, flush=True)
+                print(f"\r{_p}: {bar} {done}/{total} {unit}", end="", file=sys.stderr, flush=True)
 
-        [result] = lib.ingest([path], doc_id=args.doc_id, progress=progress)
+            def ocr_progress(done: int, total: int, _bar=progress) -> None:
+                _bar(done, total, unit="pages OCR'd")
+
+        [result] = lib.ingest(
+            [path], doc_id=args.doc_id, progress=progress, ocr_progress=ocr_progress
+        )
         if progress:
             print("\r\033[K", end="", file=sys.stderr)
         if result.status == "failed":
@@ -77,6 +82,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"failed     {result.reason}")
             continue
         pages = f", {result.pages} pages" if result.pages else ""
+        pages += f", {result.ocr_pages} OCR'd" if result.ocr_pages else ""
         print(
             f"{result.status:<10} {result.doc_id} ({result.chunks} chunks{pages}, "
             f"{result.seconds:.1f} s) from {path}"

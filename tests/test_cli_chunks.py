@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,15 +13,16 @@ pytest.importorskip("pypdf")
 pytest.importorskip("reportlab")
 
 import pdf_fixtures as fx
-from test_ingest_inputs import BAD  # the bad inputs and the words their errors must say
+from test_ingest_inputs import BAD, WITHOUT_TESSERACT  # bad inputs, the words their errors say
 
 
-def run_chunks(*args: str) -> subprocess.CompletedProcess:
+def run_chunks(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "reportqa", "chunks", *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
 
 
@@ -56,7 +58,8 @@ def test_chunks_of_a_pdf_show_pages(tmp_path):
 def test_bad_input_exits_1_with_one_line_naming_the_file(tmp_path, name):
     maker, words = BAD[name]
     path = maker(tmp_path)
-    proc = run_chunks(str(path))
+    no_ocr = os.environ | {"REPORTQA_TESSERACT": str(tmp_path / "no-tesseract")}
+    proc = run_chunks(str(path), env=no_ocr if name in WITHOUT_TESSERACT else None)
     assert proc.returncode == 1
     assert proc.stdout == ""
     lines = proc.stderr.splitlines()

@@ -12,6 +12,7 @@ pytest.importorskip("reportlab")
 
 import opencc
 import pdf_fixtures as fx
+from ocr_fixtures import hide_tesseract
 
 from reportqa.errors import IngestError
 from reportqa.ingest import load_document
@@ -173,6 +174,10 @@ def _bom_only(d: Path) -> Path:
     return path
 
 
+INSTALL = "apt-get install tesseract-ocr tesseract-ocr-chi-tra tesseract-ocr-eng"
+NO_TESSERACT = "Tesseract is not installed"
+# refused only where Tesseract is missing (with it they are OCR'd: tests/test_ocr.py)
+WITHOUT_TESSERACT = {"image-only", "garbled"}
 # maker -> words the one-line reason must contain
 BAD = {
     "missing": (_missing, ["no such file"]),
@@ -185,9 +190,12 @@ BAD = {
     "truncated": (fx.make_truncated_pdf, ["truncated"]),
     "corrupt": (fx.make_corrupt_pdf, ["damaged"]),
     "encrypted": (fx.make_encrypted_pdf, ["encrypted"]),
-    "image-only": (fx.make_image_only_pdf, ["no text layer", "OCR is not supported"]),
-    "page-numbers-only": (_page_numbers_only, ["no text", "OCR is not supported"]),
-    "garbled": (fx.make_garbled_pdf, ["garbled", "OCR is not supported"]),
+    "image-only": (
+        fx.make_image_only_pdf,
+        ["no text layer", "Tesseract is not installed", INSTALL],
+    ),
+    "page-numbers-only": (_page_numbers_only, ["no text"]),
+    "garbled": (fx.make_garbled_pdf, ["garbled", "Tesseract is not installed", INSTALL]),
     "undecodable-txt": (fx.make_undecodable_txt, ["neither UTF-8 nor Big5"]),
 }
 
@@ -197,7 +205,9 @@ def test_every_fixture_bad_input_is_covered():
 
 
 @pytest.mark.parametrize("name", list(BAD))
-def test_bad_input_gives_a_one_line_error_naming_the_file(tmp_path, name):
+def test_bad_input_gives_a_one_line_error_naming_the_file(tmp_path, name, monkeypatch):
+    if name in WITHOUT_TESSERACT:
+        hide_tesseract(monkeypatch)
     maker, words = BAD[name]
     path = maker(tmp_path)
     with pytest.raises(IngestError) as info:

@@ -36,6 +36,7 @@ from reportqa.errors import LibraryError
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
 from reportqa.ingest import load_document
+from reportqa.ingest.ocr import ocr_missing
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTQA = Path(sys.executable).with_name("reportqa")  # the console script, as users run it
@@ -243,10 +244,20 @@ FAILS = {
         "truncated",
         "corrupt",
         "encrypted",
-        "image-only",
         "undecodable-txt",
     )
-} | {"control-chars-pdf": (make_control_chars_pdf, ["garbled", "OCR is not supported"])}
+}
+# Refused where Tesseract is missing; read by OCR where it is installed (as `make test` does).
+HAS_OCR = ocr_missing() is None
+OCR_CASES = {
+    "image-only": (lambda d: fx.make_image_only_pdf(d, n_pages=1), "本次交流活動的目的"),
+    "control-chars-pdf": (make_control_chars_pdf, "控制字元"),
+}
+if not HAS_OCR:
+    FAILS |= {
+        "image-only": BAD["image-only"],
+        "control-chars-pdf": (make_control_chars_pdf, ["garbled", "tesseract-ocr-chi-tra"]),
+    }
 GOOD = {
     "corrupt-xref": (make_corrupt_xref_pdf, "RIKEN第五期中長期計畫涵蓋哪幾年？"),
     "300-pages": (fx.make_large_pdf, "JSPS 每件申請案由幾位外部學者專家審查？"),
@@ -254,7 +265,7 @@ GOOD = {
     "utf8-bom": (fx.make_utf8_bom_txt, "摘要"),
     "big5": (fx.make_big5_txt, "摘要"),
     "odd-name": (make_odd_name, "人形機器人實驗室"),
-}
+} | (OCR_CASES if HAS_OCR else {})
 CASES = list(FAILS) + list(GOOD)
 
 

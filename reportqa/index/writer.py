@@ -35,6 +35,7 @@ class IngestResult:
     pages: int | None = None
     seconds: float = 0.0
     reason: str = ""
+    ocr_pages: int = 0  # pages whose text was read by OCR
 
 
 def _context(section: list[str], text: str) -> list[str]:
@@ -67,13 +68,14 @@ class LibraryWriter:
         paths: Iterable[str | Path],
         doc_id: str | None = None,
         progress: Callable[[int, int], None] | None = None,
+        ocr_progress: Callable[[int, int], None] | None = None,
     ) -> list[IngestResult]:
         """Add or update reports; each file is one all-or-nothing write."""
         results = []
         for path in paths:
             started = time.perf_counter()
             try:
-                doc = load_document(path, doc_id=doc_id)
+                doc = load_document(path, doc_id=doc_id, ocr_progress=ocr_progress)
                 status = self.add_document(doc, progress=progress)
                 results.append(
                     IngestResult(
@@ -83,6 +85,7 @@ class LibraryWriter:
                         len(doc.chunks),
                         doc.page_count,
                         round(time.perf_counter() - started, 2),
+                        ocr_pages=len(doc.ocr_pages),
                     )
                 )
             except ReportQAError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from reportqa.errors import IngestError
@@ -15,13 +16,20 @@ from reportqa.ingest.pdf import pdf_title
 from reportqa.ingest.title import choose_title
 
 __all__ = ["Chunk", "Document", "IngestError", "load_document"]
-OCR_HINT = "a scanned PDF? OCR is not supported: run OCR (e.g. ocrmypdf) first or supply the text"
+NO_TEXT_HINT = "check the file has report text (a scanned page is OCR'd when it holds an image)"
 
 
-def load_document(path: str | Path, doc_id: str | None = None) -> Document:
-    """Read a PDF/text/markdown report into a Document with its chunks."""
+def load_document(
+    path: str | Path,
+    doc_id: str | None = None,
+    ocr_progress: Callable[[int, int], None] | None = None,
+) -> Document:
+    """Read a PDF/text/markdown report into a Document with its chunks.
+
+    ocr_progress(done, total) is called after each page read by OCR (a few seconds each).
+    """
     path = Path(path)
-    pages, data = read_input(path)
+    pages, data = read_input(path, ocr_progress=ocr_progress)
     is_pdf = pages[0].number is not None
     markdown = is_markdown(path) and not is_pdf
     lines = markdown_lines(pages) if markdown else clean_pages(pages)
@@ -29,8 +37,11 @@ def load_document(path: str | Path, doc_id: str | None = None) -> Document:
     chunks = chunk_blocks(blocks, doc_id or path.stem)
     if not chunks:
         problem = "no text besides page numbers and running headers" if is_pdf else "no text"
-        fix = OCR_HINT if is_pdf else "check the file has report text"
+        fix = NO_TEXT_HINT if is_pdf else "check the file has report text"
         raise IngestError(path, problem, fix)
+    ocr_pages = [p.number for p in pages if p.ocr]
+    for chunk in chunks:
+        chunk.ocr = any(n in ocr_pages for n in chunk.pages)
     first_heading = next((b.section[-1] for b in blocks if b.kind == "heading"), "")
     title = choose_title(
         meta.pop("title", ""),
@@ -47,4 +58,5 @@ def load_document(path: str | Path, doc_id: str | None = None) -> Document:
         page_count=len(pages) if is_pdf else None,
         meta=meta,
         chunks=chunks,
+        ocr_pages=ocr_pages,
     )

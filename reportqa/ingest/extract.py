@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from reportqa.errors import IngestError
@@ -33,7 +34,9 @@ def is_markdown(path: str | Path) -> bool:
     return Path(path).suffix.lower() in MARKDOWN_SUFFIXES
 
 
-def read_input(path: str | Path) -> tuple[list[PageText], bytes]:
+def read_input(
+    path: str | Path, ocr_progress: Callable[[int, int], None] | None = None
+) -> tuple[list[PageText], bytes]:
     """Read a PDF or text file into pages; raise IngestError naming the file on any problem."""
     path = Path(path)
     if not path.exists():
@@ -55,7 +58,7 @@ def read_input(path: str | Path) -> tuple[list[PageText], bytes]:
         raise IngestError(path, "file is empty", "pass a report with text in it")
     # A PDF saved under a text name is still a PDF.
     if suffix in PDF_SUFFIXES or data.startswith(b"%PDF-"):
-        return read_pdf(path, data), data
+        return read_pdf(path, data, ocr_progress), data
     text = decode_text(path, data)
     if not text.strip():
         raise IngestError(path, "file is empty", "pass a report with text in it")

@@ -7,16 +7,20 @@ import io
 import logging
 import math
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from reportqa.errors import IngestError
+from reportqa.ingest import ocr
 from reportqa.ingest.model import PageText
 
 # Share of a text layer's visible characters that may be control/unassigned/private-use before
 # we call it garbled. Real text has ~0; a broken ToUnicode map gives 25%+ (measured on
 # tests/pdf_fixtures.make_garbled_pdf); symbol fonts mapped to private use stay well under.
 GARBLED_SHARE = 0.10
-OCR_FIX = "OCR is not supported: run OCR (e.g. ocrmypdf) first or supply the text"
+# A page with fewer visible characters than this (page numbers aside) and an image on it is a
+# scan: its text layer, if any, is a stamped page number or header, so the page is OCR'd.
+SPARSE_CHARS = 20
 # First bytes of files people mistake for PDFs, for a helpful "not a PDF" message.
 MAGIC = {
     b"PK\x03\x04": "a ZIP archive or Office document (.docx?)",
@@ -34,8 +38,10 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
-def read_pdf(path: Path, data: bytes) -> list[PageText]:
-    """Extract text page by page; raise IngestError naming the file when it cannot be read."""
+def read_pdf(
+    path: Path, data: bytes, ocr_progress: Callable[[int, int], None] | None = None
+) -> list[PageText]:
+    """Extract text page by page, OCR'ing scanned or garbled pages; IngestError when unreadable."""
     if not looks_like_pdf(data):
         what = _what_it_is(data)
         fix = "pass the real PDF" + (", or name a text report .txt" if "text" in what else "")
@@ -53,12 +59,83 @@ def read_pdf(path: Path, data: bytes) -> list[PageText]:
         ) from None
     if not pages:
         raise IngestError(path, "PDF has no pages", "download or export it again")
+    wanted = pages_to_ocr(data, pages)
+    missing = ocr.ocr_missing() if wanted else None
+    if wanted and missing is None:
+        pages = _with_ocr(path, data, pages, wanted, ocr_progress)
     if not any(p.text.strip() for p in pages):
-        raise IngestError(
-            path, f"PDF has no text layer ({len(pages)} pages, scanned images?)", OCR_FIX
-        )
-    _check_not_garbled(path, pages)
+        problem = f"PDF has no text layer ({len(pages)} pages, scanned images?)"
+        if missing:
+            raise IngestError(path, f"{problem} and {missing}", ocr.INSTALL_FIX)
+        found = ", and OCR found no text in it" if wanted else ""
+        raise IngestError(path, problem + found, "supply the text")
+    _check_not_garbled(path, pages, missing)
     return pages
+
+
+def _visible(text: str) -> int:
+    """Visible characters other than digits (a stamped page number is not a text layer)."""
+    return sum(1 for ch in text if not ch.isspace() and not ch.isdigit())
+
+
+def needs_ocr(page: PageText, has_image: bool) -> bool:
+    """A page to OCR: a garbled text layer, or a scan (an image and next to no text)."""
+    if has_image and _visible(page.text) < SPARSE_CHARS:
+        return True
+    return junk_share(page.text) > GARBLED_SHARE
+
+
+def pages_to_ocr(data: bytes, pages: list[PageText]) -> list[int]:
+    """Numbers of the pages whose text must come from OCR.
+
+    Images are looked up on sparse pages only: listing a page's images costs a parse.
+    """
+    reader = None
+    wanted = []
+    for page in pages:
+        has_image = False
+        if _visible(page.text) < SPARSE_CHARS:
+            with _quiet_pypdf():
+                reader = reader or _reader(data)
+                has_image = _has_image(reader, page.number)
+        if needs_ocr(page, has_image):
+            wanted.append(page.number)
+    return wanted
+
+
+def _reader(data: bytes):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")  # _extract_pages already opened it this way
+    return reader
+
+
+def _has_image(reader, number: int) -> bool:
+    try:
+        return len(reader.pages[number - 1].images) > 0
+    except Exception:  # a damaged image dictionary: treat the page as having one and OCR it
+        return True
+
+
+def _with_ocr(
+    path: Path,
+    data: bytes,
+    pages: list[PageText],
+    wanted: list[int],
+    progress: Callable[[int, int], None] | None,
+) -> list[PageText]:
+    """The pages, those in `wanted` replaced by their OCR'd text (flagged ocr=True)."""
+    try:
+        texts = ocr.ocr_pdf_pages(data, wanted, progress=progress)
+    except ocr.OcrError as exc:
+        raise IngestError(
+            path, f"OCR failed: {exc}", "check the PDF opens in a viewer, or supply the text"
+        ) from None
+    return [
+        PageText(p.number, texts[p.number], (), ocr=True) if p.number in texts else p for p in pages
+    ]
 
 
 @contextlib.contextmanager
@@ -185,11 +262,10 @@ def junk_share(text: str) -> float:
     return junk / len(visible)
 
 
-def _check_not_garbled(path: Path, pages: list[PageText]) -> None:
+def _check_not_garbled(path: Path, pages: list[PageText], missing: str | None) -> None:
     share = junk_share("".join(p.text for p in pages))
     if share > GARBLED_SHARE:
-        raise IngestError(
-            path,
-            f"text layer is garbled ({share:.0%} control characters: a broken font map)",
-            "OCR is not supported: re-export the PDF from its source or supply the text",
-        )
+        problem = f"text layer is garbled ({share:.0%} control characters: a broken font map)"
+        if missing:
+            raise IngestError(path, f"{problem} and {missing}", ocr.INSTALL_FIX)
+        raise IngestError(path, problem, "re-export the PDF from its source or supply the text")
