@@ -1,7 +1,8 @@
-"""One definition of a sentence, as offsets into a text: chunking, evidence and highlights share it."""
+"""One definition of a sentence, as offsets into a text: chunking, evidence, highlights."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # A sentence ends after 。！？；!? (and any closing quote or bracket), or at a line break that is
@@ -32,7 +33,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """[start, end) of each sentence or line, leading/trailing whitespace excluded."""
     spans = []
     bounds = [0, *(b + 1 for b in _line_breaks(text)), len(text) + 1]
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
+    for lo, hi in itertools.pairwise(bounds):
         for m in SENTENCE.finditer(text, lo, max(lo, hi - 1)):
             start, end = m.start(), m.end()
             while start < end and text[start].isspace():
@@ -48,7 +49,7 @@ def sentence_pieces(text: str) -> list[str]:
     """The text cut after each sentence; concatenating the pieces gives back the text exactly."""
     cuts = [end for _, end in sentence_spans(text)][:-1]  # whitespace goes with the next one
     bounds = [0, *cuts, len(text)]
-    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [text[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def evidence_units(text: str, min_size: int = MIN_UNIT) -> list[tuple[int, int]]:
