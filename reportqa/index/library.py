@@ -232,7 +232,8 @@ class Library(LibraryWriter):
         """Passages and the answer line, read inside the caller's read transaction."""
         snap = self.snapshot()
         ranking = self._retriever(snap).rank(question, top_k=top_k, doc_ids=doc_ids, mode=mode)
-        chunks = snap.chunks.get_many(i for i, _ in ranking.ranked[:top_k])
+        with store.damaged_library(self.path):  # rows are read here, lazily
+            chunks = snap.chunks.get_many(i for i, _ in ranking.ranked[:top_k])
         top = [(i, s) for i, s in ranking.ranked[:top_k] if i in chunks]
         best = best_score(ranking, [i for i, _ in top])
         passages = [
