@@ -37,7 +37,7 @@ def test_similarity_evidence_is_zero_without_a_vector():
     vectors = np.eye(3, dtype=np.float32)
     found = np.array([True, False, True, True])
     got = evidence.similarity_evidence(vectors, found, np.array([1.0, 0.0, 0.0]))
-    assert got[1] == 0 and got[0] == got.max() and ((0 <= got) & (got <= 1)).all()
+    assert got[1] == 0 and got[0] == got.max() and ((got >= 0) & (got <= 1)).all()
 
 
 def test_highlights_only_above_the_floor():
