@@ -33,11 +33,15 @@ def test_reachable_keeps_every_candidate_that_could_enter_the_top_k():
     assert all(base[i] + 1.5 < np.sort(base)[-2] for i in np.flatnonzero(~keep))
 
 
-def test_similarity_evidence_is_zero_without_a_vector():
-    vectors = np.eye(3, dtype=np.float32)
-    found = np.array([True, False, True, True])
-    got = evidence.similarity_evidence(vectors, found, np.array([1.0, 0.0, 0.0]))
-    assert got[1] == 0 and got[0] == got.max() and ((got >= 0) & (got <= 1)).all()
+def test_similarity_evidence_is_bounded_and_ranks_by_cosine():
+    vectors = np.array([[1, 0, 0], [0.6, 0.8, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    got = evidence.similarity_evidence(vectors, np.array([1.0, 0.0, 0.0]))
+    assert got.argmax() == 0 and got[1] >= got[2] and ((got >= 0) & (got <= 1)).all()
+
+
+def test_align_gives_each_wanted_id_its_value_or_zero():
+    got = evidence.align(np.array([0.5, 0.7, 0.9]), np.array([9, 2, 5]), np.array([5, 3, 9]))
+    assert got.tolist() == [0.9, 0.0, 0.5]
 
 
 def test_highlights_only_above_the_floor():
@@ -45,8 +49,8 @@ def test_highlights_only_above_the_floor():
     assert evidence.pick_highlights(np.array([0.9, 0.3, 0.85]), floor=0.5, near=0.9) == [0, 2]
 
 
-def test_sentence_vectors_lookup_by_id():
-    table = build(np.array([9, 2, 5]), np.array([1, 1, 2]), np.eye(3), 3)
-    found, rows = table.lookup(np.array([5, 7, 9]))
-    assert found.tolist() == [True, False, True]
-    assert np.allclose(rows, [[0, 0, 1], [1, 0, 0]])
+def test_sentence_vectors_gather_the_rows_of_some_chunks():
+    table = build(np.array([9, 2, 5, 7]), np.array([1, 1, 4, 2]), np.eye(4), 4)
+    sids, cids, rows = table.gather(np.array([4, 1, 3]))
+    assert sids.tolist() == [2, 9, 5] and cids.tolist() == [1, 1, 4]
+    assert np.allclose(rows, np.eye(4)[[1, 0, 2]])

@@ -38,11 +38,12 @@ def test_every_sentence_row_has_one_vector_after_adds_and_removes(lib, tmp_path)
     lib.ingest([SAMPLE_TXT, second(tmp_path)])
     lib.remove("second")
     rows = stored_sentence_vectors(lib)
-    sentences = lib._conn.execute("SELECT rowid, chunk_id FROM sentences ORDER BY rowid").fetchall()
+    sql = "SELECT rowid, chunk_id FROM sentences ORDER BY chunk_id, rowid"
+    sentences = lib._conn.execute(sql).fetchall()
     assert rows["sid"].tolist() == [s for s, _ in sentences]
     assert rows["cid"].tolist() == [c for _, c in sentences]
     texts = [lib.snapshot().chunks[c].text[a:b] for c, a, b in lib._conn.execute(
-        "SELECT chunk_id, start, end FROM sentences ORDER BY rowid LIMIT 3")]  # fmt: skip
+        "SELECT chunk_id, start, end FROM sentences ORDER BY chunk_id, rowid LIMIT 3")]  # fmt: skip
     assert np.allclose(rows["v"][:3], lib.embedder.embed_passages(texts), atol=1e-3)
     assert lib.check() == []
 

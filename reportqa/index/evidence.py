@@ -38,15 +38,26 @@ def lexical_share(
     return weight * (presence @ idf) / total
 
 
-def similarity_evidence(vectors: np.ndarray, found: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Question-sentence cosine as a z-score among these sentences, clipped to 0..1 (0: none)."""
-    out = np.zeros(found.shape[0])
-    if not found.any():
-        return out
-    cos = vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
+def similarity_evidence(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Question-sentence cosine as a z-score among these sentences, clipped to 0..1."""
+    if vectors.shape[0] == 0:
+        return np.zeros(0)
+    # einsum, not BLAS: on a busy 2-core machine BLAS threads spin against each other
+    cos = np.einsum("ij,j->i", vectors, np.asarray(query, dtype=np.float32).reshape(-1))
     std = float(cos.std())
     z = (cos - float(cos.mean())) / (std if std > 1e-9 else 1.0)
-    out[found] = np.clip(z, 0.0, Z_CAP) / Z_CAP
+    return np.clip(z, 0.0, Z_CAP) / Z_CAP
+
+
+def align(values: np.ndarray, ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """values (keyed by ids) for the wanted ids, 0 where an id has none."""
+    out = np.zeros(wanted.size)
+    if ids.size == 0 or wanted.size == 0:
+        return out
+    order = np.argsort(ids, kind="stable")
+    pos = np.minimum(np.searchsorted(ids[order], wanted), ids.size - 1)
+    hit = ids[order][pos] == wanted
+    out[hit] = values[order][pos[hit]]
     return out
 
 

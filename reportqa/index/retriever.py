@@ -25,7 +25,7 @@ class Weights:
 
     lexical: float = 2.0  # BM25 of the chunk, scaled to 0..1
     sentence: float = 1.5  # the best sentence's share of the question's IDF mass
-    similarity: float = 1.0  # the best sentence's similarity to the question (0..1)
+    similarity: float = 2.0  # the best sentence's similarity to the question (0..1)
     # A sentence's answer score: similarity plus lexical share where the question's words are seen.
     answer_similarity: float = 1.0
     answer_lexical: float = 1.0
@@ -39,6 +39,8 @@ class Ranking:
     plan: QueryPlan
     sentences: SentenceRows | None = None  # of the chunks whose evidence was computed
     sentence_scores: np.ndarray | None = None  # answer score per sentence (same order)
+    share: np.ndarray | None = None  # lexical share per sentence (0..1)
+    similarity: np.ndarray | None = None  # similarity evidence per sentence (0..1)
 
     def sentences_of(self, chunk_id: int) -> tuple[np.ndarray, np.ndarray]:
         """(row positions, answer scores) of one chunk's sentences."""
@@ -103,34 +105,37 @@ class Retriever:
         top = max(lexical.values(), default=0.0)
         lx = np.array([lexical.get(i, 0.0) for i in ids.tolist()]) / (top if top > 0 else 1.0)
         base = np.array([dense.get(i, 0.0) for i in ids.tolist()]) + plan.coverage * w.lexical * lx
-        # Sentence evidence is bounded (0..1 each): skip chunks that cannot reach the top k.
+        # Sentence evidence is bounded (0..1 each): chunks that cannot reach the top k even with
+        # full marks are dropped, first before the sentence vectors are read, then again before
+        # the sentence rows are.
         keep = evidence.reachable(base, plan.coverage * w.sentence + w.similarity, top_k)
+        vectors = self.snap.sentence_vectors
+        sims = np.zeros(0)
+        sids = np.zeros(0, dtype=np.int64)
+        if vectors is not None and query is not None and w.similarity > 0:
+            sids, cids, matrix = vectors.gather(ids[keep])
+            sims = evidence.similarity_evidence(matrix, query)
+            groups, best = evidence.best_per_group(sims, cids)
+            base[np.searchsorted(ids, groups)] += w.similarity * best
+        keep &= evidence.reachable(base, plan.coverage * w.sentence, top_k)
         rows = fetch_sentences(self.conn, ids[keep].tolist())
-        share, similar = self.sentence_evidence(rows, plan, query)
-        fused = base.copy()
+        share = self.lexical_evidence(rows, plan)
+        similar = evidence.align(sims, sids, rows.sid)
+        fused = base
         if rows.sid.size:
             groups, best_share = evidence.best_per_group(share, rows.cid)
-            _, best_similar = evidence.best_per_group(similar, rows.cid)
-            at = np.searchsorted(ids, groups)
-            fused[at] += plan.coverage * w.sentence * best_share + w.similarity * best_similar
+            fused[np.searchsorted(ids, groups)] += plan.coverage * w.sentence * best_share
         order = np.argsort(-fused, kind="stable")
         ranked = [(int(ids[k]), float(fused[k])) for k in order]
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
-        return Ranking(ranked, plan, rows, scores)
+        return Ranking(ranked, plan, rows, scores, share, similar)
 
-    def sentence_evidence(
-        self, rows: SentenceRows, plan: QueryPlan, query: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per sentence: lexical share of the question's IDF mass, and similarity (both 0..1)."""
+    def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
+        """Per sentence: its share of the question's IDF mass (0..1)."""
         terms = list(plan.idf)
         presence = evidence.token_presence(rows.tokens, terms)
         idf = np.array([plan.idf[t] for t in terms])
-        share = evidence.lexical_share(presence, idf, rows.weight, float(idf.sum()))
-        vectors = self.snap.sentence_vectors
-        if vectors is None or query is None:
-            return share, np.zeros(rows.sid.size)
-        found, matrix = vectors.lookup(rows.sid)
-        return share, evidence.similarity_evidence(matrix, found, query)
+        return evidence.lexical_share(presence, idf, rows.weight, float(idf.sum()))
 
     def dense(self, query: np.ndarray) -> dict[int, float]:
         index = self.snap.index

@@ -1,6 +1,6 @@
 """Sentence vectors on disk: one memory-mapped .npy per write generation, beside the chunk vectors.
 
-A structured array (sentence id, chunk id, float16 vector) sorted by sentence id, saved with
+A structured array (sentence id, chunk id, float16 vector) sorted by chunk then sentence, saved with
 allow_pickle=False. Readers map it and read only the rows a question needs; writers build the
 next generation's file, fsync it and only then commit (as for the FAISS file).
 """
@@ -27,23 +27,24 @@ def row_dtype(dim: int) -> np.dtype:
 
 @dataclass(frozen=True)
 class SentenceVectors:
-    """Sentence ids (sorted), their chunk ids and vectors; usually a read-only memory map."""
+    """Sentence ids, their chunk ids and vectors; usually a read-only memory map."""
 
     rows: np.ndarray  # structured, see row_dtype
 
-    @property
-    def sids(self) -> np.ndarray:
-        return self.rows["sid"]
-
-    def lookup(self, sids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask, float32 vectors of the found ones) for these sentence ids."""
-        sids = np.asarray(sids, dtype=np.int64)
-        if len(self.rows) == 0 or sids.size == 0:
-            return np.zeros(sids.size, dtype=bool), np.zeros((0, self.rows.dtype["v"].shape[0]))
-        pos = np.searchsorted(self.sids, sids)
-        pos = np.minimum(pos, len(self.rows) - 1)
-        found = self.sids[pos] == sids
-        return found, self.rows["v"][pos[found]].astype(np.float32)
+    def gather(self, chunk_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sentence ids, chunk ids, float32 vectors) of these chunks' sentences, by chunk."""
+        dim = self.rows.dtype["v"].shape[0]
+        chunk_ids = np.unique(np.asarray(chunk_ids, dtype=np.int64))
+        if len(self.rows) == 0 or chunk_ids.size == 0:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z, np.zeros((0, dim), dtype=np.float32)
+        cids = self.rows["cid"]
+        lo, hi = np.searchsorted(cids, chunk_ids), np.searchsorted(cids, chunk_ids, side="right")
+        sizes = hi - lo
+        # every row index in the ranges [lo, hi), without a Python loop
+        at = np.repeat(lo - np.cumsum(np.r_[0, sizes[:-1]]), sizes) + np.arange(sizes.sum())
+        picked = self.rows[at]
+        return picked["sid"].copy(), picked["cid"].copy(), picked["v"].astype(np.float32)
 
 
 def empty(dim: int) -> SentenceVectors:
@@ -51,11 +52,11 @@ def empty(dim: int) -> SentenceVectors:
 
 
 def build(sids: np.ndarray, cids: np.ndarray, vectors: np.ndarray, dim: int) -> SentenceVectors:
-    """Rows sorted by sentence id."""
+    """Rows sorted by chunk id, then sentence id (a chunk's sentences are one range)."""
     rows = np.zeros(len(sids), dtype=row_dtype(dim))
     rows["sid"], rows["cid"] = sids, cids
     rows["v"] = np.asarray(vectors, dtype=np.float32).reshape(len(sids), dim)
-    return SentenceVectors(rows[np.argsort(rows["sid"], kind="stable")])
+    return SentenceVectors(rows[np.lexsort((rows["sid"], rows["cid"]))])
 
 
 def write(vectors: SentenceVectors, target: Path) -> None:
