@@ -11,8 +11,8 @@ from reportqa.index.retriever import Ranking
 
 HEADING_WEIGHT = 0.3  # a heading or a field line (時間：…) is weak evidence of an answer
 # Answer scores (similarity 0..1 + lexical share 0..1) are calibrated on the eval set's tune split.
-HIGHLIGHT_FLOOR = 0.6  # below this a sentence only mentions the question's words
-HIGHLIGHT_RELATIVE = 0.6  # a passage's best sentence must be this close to the answer's
+HIGHLIGHT_FLOOR = 0.5  # below this a sentence only mentions the question's words
+HIGHLIGHT_RELATIVE = 0.5  # a passage's best sentence must be this close to the answer's
 NEAR_BEST = 0.85  # a second sentence is highlighted when it scores this close to the best
 ANSWER_FLOOR = 0.9  # no answer line below this: say nothing rather than show a weak sentence
 ANSWER_PASSAGES = 3  # the answer line comes from the first passages

@@ -28,7 +28,7 @@ class Weights:
     similarity: float = 2.0  # the best sentence's similarity to the question (0..1)
     # A sentence's answer score: similarity plus lexical share where the question's words are seen.
     answer_similarity: float = 1.0
-    answer_lexical: float = 1.0
+    answer_lexical: float = 0.5
 
 
 @dataclass
