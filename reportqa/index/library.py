@@ -193,6 +193,8 @@ class Library(LibraryWriter):
             "documents": len(snap.titles),
             "chunks": len(snap.chunks),
             "vectors": int(snap.index.ntotal),
+            # 0 in a library built before sentence vectors: `reportqa index --rebuild` adds them
+            "sentence_vectors": len(snap.sentence_vectors.rows) if snap.sentence_vectors else 0,
             "generation": snap.generation,
             "schema_version": store.SCHEMA_VERSION,
         }

@@ -301,6 +301,11 @@ def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]
         problems.append(f"{len(row_ids ^ fts_ids)} chunks differ between rows and lexical index")
     if row_ids != faiss_ids:
         problems.append(f"{len(row_ids ^ faiss_ids)} chunks differ between rows and vectors")
+    if snapshot.sentence_vectors is not None:
+        sentence_ids = {r[0] for r in conn.execute("SELECT rowid FROM sentences")}
+        stored = set(snapshot.sentence_vectors.rows["sid"].tolist())
+        if sentence_ids != stored:
+            problems.append(f"{len(sentence_ids ^ stored)} sentences differ from sentence vectors")
     counts = dict(conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
     for doc_id, expected in conn.execute("SELECT doc_id, chunk_count FROM documents"):
         if counts.get(doc_id, 0) != expected:
