@@ -54,3 +54,8 @@ def test_sentence_vectors_gather_the_rows_of_some_chunks():
     sids, cids, rows = table.gather(np.array([4, 1, 3]))
     assert sids.tolist() == [2, 9, 5] and cids.tolist() == [1, 1, 4]
     assert np.allclose(rows, np.eye(4)[[1, 0, 2]])
+
+
+def test_with_preceding_adds_only_within_a_chunk():
+    got = evidence.with_preceding(np.array([1.0, 0.2, 0.4]), np.array([7, 7, 8]), 0.5)
+    assert got.tolist() == [1.0, 0.7, 0.4]

@@ -61,6 +61,15 @@ def align(values: np.ndarray, ids: np.ndarray, wanted: np.ndarray) -> np.ndarray
     return out
 
 
+def with_preceding(scores: np.ndarray, groups: np.ndarray, share: float) -> np.ndarray:
+    """Each score plus `share` of the preceding sentence's in the same chunk: an answer often
+    follows the sentence that names its topic (SPRING 計畫… → 補助內容包括…)."""
+    if scores.size == 0 or share == 0:
+        return scores
+    same = np.r_[False, groups[1:] == groups[:-1]]
+    return scores + share * np.where(same, np.r_[0.0, scores[:-1]], 0.0)
+
+
 def best_per_group(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(group ids, max value per group) for values whose group ids come sorted."""
     if values.size == 0:

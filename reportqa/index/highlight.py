@@ -38,14 +38,14 @@ def sentence_weight(sentence: str) -> float:
 
 
 def best_score(ranking: Ranking, chunk_ids: list[int]) -> float:
-    """The best answer score of any sentence of these passages (0 when none)."""
-    scores = [ranking.sentences_of(c)[1] for c in chunk_ids]
+    """The best highlight score of any sentence of these passages (0 when none)."""
+    scores = [ranking.sentences_of(c, for_highlight=True)[1] for c in chunk_ids]
     return max((float(s.max()) for s in scores if s.size), default=0.0)
 
 
 def highlight(ranking: Ranking, chunk_id: int, best: float) -> list[list[int]]:
     """Offsets of at most two answering sentences of a passage; none when it only mentions words."""
-    rows, scores = ranking.sentences_of(chunk_id)
+    rows, scores = ranking.sentences_of(chunk_id, for_highlight=True)
     floor = max(HIGHLIGHT_FLOOR, HIGHLIGHT_RELATIVE * best)
     chosen = evidence.pick_highlights(scores, floor, NEAR_BEST)
     s = ranking.sentences

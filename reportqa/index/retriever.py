@@ -29,6 +29,7 @@ class Weights:
     # A sentence's answer score: similarity plus lexical share where the question's words are seen.
     answer_similarity: float = 1.0
     answer_lexical: float = 0.5
+    highlight_context: float = 0.5  # share of the preceding sentence's score a highlight adds
 
 
 @dataclass
@@ -41,13 +42,17 @@ class Ranking:
     sentence_scores: np.ndarray | None = None  # answer score per sentence (same order)
     share: np.ndarray | None = None  # lexical share per sentence (0..1)
     similarity: np.ndarray | None = None  # similarity evidence per sentence (0..1)
+    highlight_scores: np.ndarray | None = None  # answer scores with the preceding sentence's
 
-    def sentences_of(self, chunk_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """(row positions, answer scores) of one chunk's sentences."""
-        if self.sentences is None or self.sentence_scores is None:
+    def sentences_of(
+        self, chunk_id: int, for_highlight: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row positions, answer or highlight scores) of one chunk's sentences."""
+        scores = self.highlight_scores if for_highlight else self.sentence_scores
+        if self.sentences is None or scores is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         lo, hi = np.searchsorted(self.sentences.cid, [chunk_id, chunk_id + 1])
-        return np.arange(lo, hi), self.sentence_scores[lo:hi]
+        return np.arange(lo, hi), scores[lo:hi]
 
 
 def _top(scores: dict[int, float], k: int) -> list[int]:
@@ -128,7 +133,8 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")
         ranked = [(int(ids[k]), float(fused[k])) for k in order]
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
-        return Ranking(ranked, plan, rows, scores, share, similar)
+        marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
+        return Ranking(ranked, plan, rows, scores, share, similar, marks)
 
     def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
         """Per sentence: its share of the question's IDF mass (0..1)."""
