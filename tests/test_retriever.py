@@ -106,3 +106,16 @@ def test_doc_filter_keeps_only_that_report(lib, tmp_path):
     lib.ingest([SAMPLE_TXT, second(tmp_path)])
     answer = lib.ask("PRESTO 審查有幾個階段？", top_k=5, doc_ids=["second"])
     assert answer.passages and {p.doc_id for p in answer.passages} == {"second"}
+
+
+def test_chunks_read_by_ocr_say_so_in_the_answer(lib):
+    from reportqa.ingest import load_document
+
+    doc = load_document(SAMPLE_TXT)
+    for chunk in doc.chunks:
+        chunk.ocr = "ACT-X" in chunk.text
+    texts = [c.text for c in doc.chunks]
+    lib.add_documents([(doc, lib.embedder.embed_passages(texts))])
+    passages = lib.ask("ACT-X", top_k=10).passages
+    assert {p.ocr for p in passages} == {True, False}
+    assert all(p.ocr == ("ACT-X" in p.text) for p in passages)
