@@ -7,7 +7,12 @@ import json
 import sys
 import time
 
-from reportqa.citation import format_citation, format_pages
+from reportqa.citation import (
+    answer_source,
+    format_answer_citation,
+    format_citation,
+    format_pages,
+)
 from reportqa.errors import ReportQAError
 from reportqa.offline import force_offline
 
@@ -123,9 +128,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def format_answer(answer, color: bool = False) -> str:
-    """Numbered passages with their citation; the answering sentences marked."""
+    """The answer line first, then numbered passages with their citation, answers marked."""
     on, off = ("\033[1;33m", "\033[0m") if color else ("【", "】")
     out = []
+    source = answer_source(answer.answer, answer.passages)
+    if source:
+        rank, passage = source
+        out.append(format_answer_citation(rank, passage.title, passage.pages))
+        out.append(f"{answer.answer['text']}\n")
+    else:
+        out.append("Answer · no sentence answers this convincingly; the nearest passages:\n")
     for p in answer.passages:
         cite = format_citation(p.title, p.section, p.pages)
         text = p.text

@@ -73,8 +73,10 @@ def running_app(library: Path, *options: str, env: dict | None = None):
 # The `ask --json` passage keys, as DESIGN.md's contract lists them (written out, not derived
 # from the code, so a changed dataclass fails the tests).
 PASSAGE_KEYS = {
-    "rank", "doc_id", "title", "section", "pages", "text", "highlight", "score", "chunk_id"
+    "rank", "doc_id", "title", "section", "pages", "text", "highlight", "score", "chunk_id", "ocr"
 }  # fmt: skip
+ANSWER_KEYS = {"question", "took_ms", "passages", "answer"}
+ANSWER_LINE_KEYS = {"text", "chunk_id", "start", "end"}
 
 
 @contextlib.contextmanager

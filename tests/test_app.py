@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_process import PASSAGE_KEYS, served
+from app_process import ANSWER_KEYS, PASSAGE_KEYS, served
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
@@ -54,6 +54,7 @@ def passage(**overrides) -> dict:
         "highlight": [[3, 26]],
         "score": 1.0,
         "chunk_id": "r#1",
+        "ocr": False,
     }
     return base | overrides
 
@@ -67,6 +68,27 @@ def test_citation_line_names_report_section_and_page():
     assert "pp. 7-8" in html
     assert "best match" in html
     assert "best match" not in render.passage_html(passage(rank=2))
+
+
+def test_answer_line_comes_first_with_its_citation():
+    answer = {
+        "question": "q",
+        "took_ms": 1.0,
+        "passages": [passage(rank=1, chunk_id="r#0"), passage(rank=2, pages=[9])],
+        "answer": {"text": "JST 自 2021 年起執行 <SPRING> 計畫。", "chunk_id": "r#1", "start": 3,
+                   "end": 26},
+    }  # fmt: skip
+    html = render.answer_html(answer, 0)
+    assert html.index("rqa-answer") < html.index("<article")
+    assert "Answer · [2] 台日自然科學研究領域交流 · p. 9" in html
+    assert "&lt;SPRING&gt;" in html and "<SPRING>" not in html
+    html = render.answer_html(answer | {"answer": None}, 0)
+    assert "rqa-no-answer" in html and "answers this convincingly" in html
+
+
+def test_passages_read_by_ocr_say_so():
+    assert "from a scan" in render.passage_html(passage(ocr=True))
+    assert "from a scan" not in render.passage_html(passage())
 
 
 def test_highlight_wraps_exactly_the_answering_sentence():
@@ -209,7 +231,7 @@ def test_binds_loopback_without_share_link(app):
 
 def test_ask_endpoint_returns_the_ask_json_object(client, library):
     got = client.predict(SPRING, 3, [], api_name="/ask")
-    assert set(got) == {"question", "took_ms", "passages"}
+    assert set(got) == ANSWER_KEYS
     assert set(got["passages"][0]) == PASSAGE_KEYS
     assert without_timing(got) == without_timing(library.ask(SPRING, top_k=3).to_dict())
     assert "SPRING" in got["passages"][0]["text"]

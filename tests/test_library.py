@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_process import PASSAGE_KEYS
+from app_process import ANSWER_KEYS, ANSWER_LINE_KEYS, PASSAGE_KEYS
 
 from reportqa.errors import LibraryError, QuestionError
 from reportqa.index import store
@@ -152,10 +152,16 @@ def test_answer_carries_citation_and_highlight(lib: Library) -> None:
 def test_ask_json_shape_matches_the_contract(lib: Library) -> None:
     lib.ingest([SAMPLE_TXT])
     data = json.loads(json.dumps(lib.ask("JST", top_k=2).to_dict(), ensure_ascii=False))
-    assert set(data) == {"question", "took_ms", "passages"}
+    assert set(data) == ANSWER_KEYS
     passage = data["passages"][0]
     assert set(passage) == PASSAGE_KEYS
     assert passage["rank"] == 1 and isinstance(passage["score"], float)
+    assert passage["ocr"] is False
+    answer = lib.ask("SPRING 計畫的補助內容包括什麼？", top_k=3).to_dict()
+    line = answer["answer"]
+    assert set(line) == ANSWER_LINE_KEYS
+    source = next(p for p in answer["passages"] if p["chunk_id"] == line["chunk_id"])
+    assert source["text"][line["start"] : line["end"]] == line["text"]
 
 
 @pytest.mark.parametrize(

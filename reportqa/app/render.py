@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from html import escape
 
-from reportqa.citation import format_pages
+from reportqa.citation import answer_source, format_pages
 
 CONTEXT_CHARS = 60  # characters shown around the highlighted sentences before "show full passage"
 NO_HIGHLIGHT_CHARS = 220  # how much of a passage to preview when nothing in it is highlighted
@@ -82,6 +82,8 @@ def passage_html(passage: dict) -> str:
     spans = merge_spans(passage["highlight"], len(text))
     best = passage["rank"] == 1
     badge = '<span class="rqa-badge">best match</span>' if best else ""
+    if passage.get("ocr"):  # read by OCR: the reader should know the text may be misread
+        badge += '<span class="rqa-badge rqa-scan">from a scan</span>'
     shown = sum(end - start for start, end in snippet_windows(len(text), spans))
     if len(text) - shown <= 2 * CONTEXT_CHARS:  # the preview would hide little: show it all
         preview, more = marked(text, spans), ""
@@ -100,11 +102,30 @@ def passage_html(passage: dict) -> str:
     )
 
 
+def answer_line_html(answer: dict) -> str:
+    """The one sentence most likely to answer, with its citation; or why there is none."""
+    source = answer_source(answer.get("answer"), answer["passages"])
+    if source is None:
+        return (
+            '<div class="rqa-answer rqa-no-answer">No single sentence in these passages answers '
+            "this convincingly; the nearest passages follow.</div>"
+        )
+    rank, passage = source
+    cite = [f"[{rank}] {passage['title'] or passage['doc_id']}"]
+    if passage["pages"]:
+        cite.append(format_pages(passage["pages"]))
+    return (
+        '<div class="rqa-answer"><div class="rqa-answer-cite">Answer · '
+        f"{escape(' · '.join(cite))}</div>"
+        f'<p lang="{TEXT_LANG}">{escape(answer["answer"]["text"])}</p></div>'
+    )
+
+
 def answer_html(answer: dict, turn: int) -> str:
-    """One exchange: the question, then the passages best first."""
+    """One exchange: the question, the answer line, then the passages best first."""
     passages = answer["passages"]
     if passages:
-        body = "".join(passage_html(p) for p in passages)
+        body = answer_line_html(answer) + "".join(passage_html(p) for p in passages)
         plural = "s" if len(passages) != 1 else ""
         footer = f"{len(passages)} passage{plural} · {answer['took_ms']:.0f} ms"
     else:

@@ -50,6 +50,13 @@ body, .gradio-container, .rqa-transcript, .rqa-library {{
   margin-left: 0.5rem; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.72rem;
   background: var(--color-accent); color: white; white-space: nowrap; vertical-align: 1px;
 }}
+.rqa-scan {{ background: var(--body-text-color-subdued); }}
+.rqa-answer {{
+  border-left: 4px solid var(--color-accent); padding: 0.4rem 0.9rem; margin-bottom: 0.6rem;
+}}
+.rqa-answer p {{ margin: 0.2rem 0 0; font-size: 1.08rem; line-height: 1.7; }}
+.rqa-answer-cite {{ font-size: 0.86rem; font-weight: 600; }}
+.rqa-no-answer {{ font-size: 0.9rem; color: var(--body-text-color-subdued); }}
 .rqa-snippet, .rqa-full {{
   white-space: pre-wrap; line-height: 1.75; margin-top: 0.35rem; overflow-wrap: anywhere;
 }}

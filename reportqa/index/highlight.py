@@ -1,29 +1,33 @@
-"""Pick the sentence(s) of a passage that best answer a question, as character offsets."""
+"""Pick the sentence(s) of a passage that answer a question, and the one answer line."""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
-from reportqa.index.query import QueryPlan, sentence_evidence
-from reportqa.index.store import Sentence
+import numpy as np
 
-SENTENCE = re.compile(r"[^。！？；!?\n]+[。！？；!?]*[」』）)]*")
-NEAR_BEST = 0.75  # a second sentence is highlighted when it scores this close to the best
+from reportqa.index import evidence
+from reportqa.index.retriever import Ranking
+
 HEADING_WEIGHT = 0.3  # a heading or a field line (時間：…) is weak evidence of an answer
+# Answer scores (similarity 0..1 + lexical share 0..1) are calibrated on the eval set's tune split.
+HIGHLIGHT_FLOOR = 0.5  # below this a sentence only mentions the question's words
+HIGHLIGHT_RELATIVE = 0.5  # a passage's best sentence must be this close to the answer's
+NEAR_BEST = 0.85  # a second sentence is highlighted when it scores this close to the best
+ANSWER_FLOOR = 0.9  # no answer line below this: say nothing rather than show a weak sentence
+ANSWER_PASSAGES = 3  # the answer line comes from the first passages
+RANK_PENALTY = 0.1  # per rank below the first: prefer the passage the ranking trusts
+PAIR_NEAR = 0.9  # an adjacent sentence this close joins the answer line
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of each sentence or line, leading/trailing whitespace excluded."""
-    spans = []
-    for m in SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
+@dataclass(frozen=True)
+class AnswerLine:
+    """The sentence (or two adjacent ones) most likely to answer, as offsets into one passage."""
+
+    chunk_id: int
+    start: int
+    end: int
+    score: float
 
 
 def sentence_weight(sentence: str) -> float:
@@ -33,21 +37,36 @@ def sentence_weight(sentence: str) -> float:
     return HEADING_WEIGHT if heading_level(sentence) and len(sentence) <= 60 else 1.0
 
 
-def highlight(
-    text: str,
-    sentences: list[Sentence],
-    plan: QueryPlan,
-    max_spans: int = 2,
-) -> list[list[int]]:
-    """Offsets of the best-evidence sentence, plus the next best if nearly as good."""
-    scored = sentence_evidence(sentences, plan.idf)
-    if not scored:
-        spans = sentence_spans(text)
-        return [list(spans[0])] if spans else []
-    best = max(scored, key=lambda s: s[0])
-    if best[0] <= 0:
-        return [[scored[0][1], scored[0][2]]]
-    chosen = [best] + [
-        s for s in sorted(scored, key=lambda s: -s[0])[1:max_spans] if s[0] >= NEAR_BEST * best[0]
-    ]
-    return [[start, end] for _, start, end in sorted(chosen, key=lambda c: c[1])]
+def best_score(ranking: Ranking, chunk_ids: list[int]) -> float:
+    """The best highlight score of any sentence of these passages (0 when none)."""
+    scores = [ranking.sentences_of(c, for_highlight=True)[1] for c in chunk_ids]
+    return max((float(s.max()) for s in scores if s.size), default=0.0)
+
+
+def highlight(ranking: Ranking, chunk_id: int, best: float) -> list[list[int]]:
+    """Offsets of at most two answering sentences of a passage; none when it only mentions words."""
+    rows, scores = ranking.sentences_of(chunk_id, for_highlight=True)
+    floor = max(HIGHLIGHT_FLOOR, HIGHLIGHT_RELATIVE * best)
+    chosen = evidence.pick_highlights(scores, floor, NEAR_BEST)
+    s = ranking.sentences
+    return [[int(s.start[rows[i]]), int(s.end[rows[i]])] for i in chosen] if s else []
+
+
+def answer_line(ranking: Ranking, chunk_ids: list[int]) -> AnswerLine | None:
+    """The most convincing sentence of the first passages, or None when none is convincing."""
+    best: AnswerLine | None = None
+    s = ranking.sentences
+    for rank, chunk_id in enumerate(chunk_ids[:ANSWER_PASSAGES]):
+        rows, scores = ranking.sentences_of(chunk_id)
+        if not scores.size or s is None:
+            continue
+        k = int(np.argmax(scores))
+        score = float(scores[k]) - RANK_PENALTY * rank
+        if best is None or score > best.score:
+            start, end = int(s.start[rows[k]]), int(s.end[rows[k]])
+            for j in (k + 1, k - 1):  # one adjacent sentence nearly as good joins it
+                if 0 <= j < scores.size and scores[j] >= PAIR_NEAR * scores[k]:
+                    start, end = min(start, int(s.start[rows[j]])), max(end, int(s.end[rows[j]]))
+                    break
+            best = AnswerLine(chunk_id, start, end, score)
+    return best if best is not None and best.score >= ANSWER_FLOOR else None

@@ -12,14 +12,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from reportqa.errors import LibraryError, QuestionError
 from reportqa.index import store
 from reportqa.index.embedders import DEFAULT_MODEL, Embedder, load_embedder, resolve_model_id
-from reportqa.index.highlight import highlight
-from reportqa.index.query import QueryPlan, best_sentence_share, plan_query, weigh_tokens
-from reportqa.index.search import FusionWeights, fuse_scores
+from reportqa.index.highlight import answer_line, best_score, highlight
+from reportqa.index.query import QueryPlan
+from reportqa.index.retriever import Ranking, Retriever, Weights
 from reportqa.index.writer import (  # noqa: F401 (embedding_text, IngestResult: public API)
     IngestResult,
     LibraryWriter,
@@ -29,12 +27,7 @@ from reportqa.index.writer import (  # noqa: F401 (embedding_text, IngestResult:
 
 MAX_QUESTION = 2000  # characters kept of a question; longer ones are cut, not refused
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-DEFAULT_WEIGHTS = FusionWeights(lexical=2.0, sentence=1.5)  # grid-searched on the tune split
-CANDIDATES = 200  # per side, fused with sentence evidence
-
-
-def _top(scores: dict[int, float], k: int) -> list[int]:
-    return sorted(scores, key=lambda i: (-scores[i], i))[:k]
+DEFAULT_WEIGHTS = Weights()  # chosen on the eval set's tune split
 
 
 READ_ATTEMPTS = 3  # reads of a state whose vector file two newer writes removed meanwhile
@@ -53,6 +46,7 @@ class Passage:
     highlight: list[list[int]]
     score: float
     chunk_id: str
+    ocr: bool = False  # some of its text was read by OCR from a scanned page
 
 
 @dataclass
@@ -62,6 +56,9 @@ class Answer:
     question: str
     took_ms: float
     passages: list[Passage] = field(default_factory=list)
+    # The sentence (or two) most likely to answer: {"text", "chunk_id", "start", "end"} with
+    # offsets into that passage's text; None when no sentence is convincing.
+    answer: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -196,6 +193,8 @@ class Library(LibraryWriter):
             "documents": len(snap.titles),
             "chunks": len(snap.chunks),
             "vectors": int(snap.index.ntotal),
+            # 0 in a library built before sentence vectors: `reportqa index --rebuild` adds them
+            "sentence_vectors": len(snap.sentence_vectors.rows) if snap.sentence_vectors else 0,
             "generation": snap.generation,
             "schema_version": store.SCHEMA_VERSION,
         }
@@ -221,124 +220,69 @@ class Library(LibraryWriter):
                 # One read transaction: vectors, rows and the lexical index all of one state of
                 # the library, however often another process writes meanwhile.
                 with self._lock, self._read_view():
-                    snap = self.snapshot()
-                    ranked, plan = self.rank(question, doc_ids=doc_ids, mode=mode)
+                    passages, line = self._answer(question, top_k, doc_ids, mode)
                 break
             except LibraryError:
                 # Two newer writes can remove the vector file of the state being read: read the
                 # newest state instead. A damaged file fails every attempt and is reported.
                 if attempt == READ_ATTEMPTS - 1:
                     raise
-        passages = []
-        for rank, (chunk_id, score) in enumerate(ranked[:top_k], start=1):
-            chunk = snap.chunks[chunk_id]
-            passages.append(
-                Passage(
-                    rank=rank,
-                    doc_id=chunk.doc_id,
-                    title=snap.titles.get(chunk.doc_id, ""),
-                    section=chunk.section,
-                    pages=chunk.pages,
-                    text=chunk.text,
-                    highlight=highlight(chunk.text, snap.sentences.get(chunk_id, []), plan),
-                    score=round(score, 4),
-                    chunk_id=chunk.chunk_id,
-                )
-            )
         took = (time.perf_counter() - started) * 1000
-        return Answer(question=question, took_ms=round(took, 2), passages=passages)
+        return Answer(question=question, took_ms=round(took, 2), passages=passages, answer=line)
+
+    def _answer(self, question, top_k, doc_ids, mode) -> tuple[list[Passage], dict | None]:
+        """Passages and the answer line, read inside the caller's read transaction."""
+        snap = self.snapshot()
+        ranking = self._retriever(snap).rank(question, top_k=top_k, doc_ids=doc_ids, mode=mode)
+        with store.damaged_library(self.path):  # rows are read here, lazily
+            chunks = snap.chunks.get_many(i for i, _ in ranking.ranked[:top_k])
+        top = [(i, s) for i, s in ranking.ranked[:top_k] if i in chunks]
+        best = best_score(ranking, [i for i, _ in top])
+        passages = [
+            Passage(
+                rank=rank,
+                doc_id=chunks[i].doc_id,
+                title=snap.titles.get(chunks[i].doc_id, ""),
+                section=chunks[i].section,
+                pages=chunks[i].pages,
+                text=chunks[i].text,
+                highlight=highlight(ranking, i, best),
+                score=round(score, 4),
+                chunk_id=chunks[i].chunk_id,
+                ocr=chunks[i].ocr,
+            )
+            for rank, (i, score) in enumerate(top, start=1)
+        ]
+        found = answer_line(ranking, [i for i, _ in top])
+        if found is None:
+            return passages, None
+        text = chunks[found.chunk_id].text
+        line = {
+            "text": text[found.start : found.end],
+            "chunk_id": chunks[found.chunk_id].chunk_id,
+            "start": found.start,
+            "end": found.end,
+        }
+        return passages, line
 
     def rank(
         self, question: str, doc_ids: Iterable[str] | None = None, mode: str = "hybrid"
     ) -> tuple[list[tuple[int, float]], QueryPlan]:
-        """All candidate chunk ids with fused scores (best first), and the query plan used."""
-        snap = self.snapshot()
-        plan = plan_query(question, snap.aliases, self._in_vocabulary)
-        if not snap.chunks:
-            return [], plan
-        wanted = set(doc_ids) if doc_ids else None
-        if wanted and wanted - set(snap.titles):
-            raise QuestionError(
-                f"no report {', '.join(sorted(wanted - set(snap.titles)))} in the library; "
-                "see `reportqa list` for report ids"
-            )
-        dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
-        if mode in ("hybrid", "dense"):
-            dense = self._dense(snap, plan.dense_text)
-        if mode in ("hybrid", "lexical"):
-            lexical = self._lexical(plan, len(snap.chunks))
-        if mode == "lexical":
-            ranked = sorted(lexical.items(), key=lambda kv: (-kv[1], kv[0]))
-        elif mode == "dense":
-            ranked = sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
-        else:
-            # Fuse the best CANDIDATES of each side; the rest cannot reach a reader's top k.
-            candidates = set(_top(dense, CANDIDATES)) | set(_top(lexical, CANDIDATES))
-            dense = {i: v for i, v in dense.items() if i in candidates}
-            lexical = {i: v for i, v in lexical.items() if i in candidates}
-            evidence = {i: best_sentence_share(snap.sentences.get(i, []), plan) for i in candidates}
-            ranked = fuse_scores(dense, lexical, evidence, plan.coverage, self.weights)
-        ranked = [(i, s) for i, s in ranked if i in snap.chunks]
-        if wanted:
-            ranked = [(i, s) for i, s in ranked if snap.chunks[i].doc_id in wanted]
-        return ranked, plan
+        """Candidate chunk ids with fused scores (best first), and the query plan used."""
+        ranking = self.ranking(question, doc_ids=doc_ids, mode=mode)
+        return ranking.ranked, ranking.plan
 
-    def _dense(self, snap: store.Snapshot, text: str) -> dict[int, float]:
-        from reportqa.index.search import zscores
+    def ranking(
+        self,
+        question: str,
+        top_k: int = 10,
+        doc_ids: Iterable[str] | None = None,
+        mode: str = "hybrid",
+    ) -> Ranking:
+        """The retriever's full ranking with its sentence evidence (for the eval and tuning)."""
+        with self._lock, self._read_view():
+            snap = self.snapshot()
+            return self._retriever(snap).rank(question, top_k=top_k, doc_ids=doc_ids, mode=mode)
 
-        index = snap.index
-        if index.ntotal == 0:
-            return {}
-        vector = self.embedder.embed_query(text).reshape(1, -1).astype(np.float32)
-        import faiss
-
-        # One thread: on 2 cores FAISS's threads fight the embedder's (bench: p50 21.7 → 13.6 ms).
-        faiss.omp_set_num_threads(1)
-        k = int(min(index.ntotal, 1000))
-        scores, ids = index.search(vector, k)
-        valid = ids[0] >= 0
-        ids, scores = ids[0][valid], scores[0][valid]
-        z = zscores(scores.astype(np.float64))
-        return {int(i): float(s) for i, s in zip(ids, z, strict=True)}
-
-    def _in_vocabulary(self, terms) -> set[str]:
-        terms = list(terms)
-        if not terms:
-            return set()
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT term FROM chunks_vocab WHERE term IN ({','.join('?' * len(terms))})",
-                terms,
-            ).fetchall()
-        return {r[0] for r in rows}
-
-    def _lexical(self, plan: QueryPlan, n_chunks: int) -> dict[int, float]:
-        """BM25 over the FTS5 index; also weighs the plan's tokens by IDF."""
-        tokens = plan.tokens
-        if not tokens:
-            return {}
-        with self._lock:
-            doc_freq = dict(
-                self._conn.execute(
-                    "SELECT term, doc FROM chunks_vocab WHERE term IN "
-                    f"({','.join('?' * len(tokens))})",
-                    tokens,
-                ).fetchall()
-            )
-            weigh_tokens(plan, doc_freq, n_chunks)
-            # FTS5 weighs every term of a query alike: one query per source weight (the
-            # question's own words, aliases, translations), summed with those weights.
-            groups: dict[float, list[str]] = {}
-            for token in doc_freq:
-                groups.setdefault(plan.source_weight.get(token, 1.0), []).append(token)
-            scores: dict[int, float] = {}
-            for weight, group in groups.items():
-                query = " OR ".join('"' + t.replace('"', '""') + '"' for t in group)
-                for rowid, score in self._conn.execute(
-                    "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-                    "ORDER BY bm25(chunks_fts) LIMIT 1000",
-                    (query,),
-                ):
-                    scores[rowid] = scores.get(rowid, 0.0) + weight * score
-        return scores
+    def _retriever(self, snap: store.Snapshot) -> Retriever:
+        return Retriever(self._conn, snap, self.embedder.embed_query, self.weights)

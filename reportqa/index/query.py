@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from reportqa.index.aliases import expand_query
-from reportqa.index.store import Sentence
 from reportqa.index.text import fold, is_simplified, to_traditional, tokenize
 from reportqa.index.translate import translate_question
 
@@ -85,18 +84,3 @@ def weigh_tokens(plan: QueryPlan, doc_freq: dict[str, int], n_chunks: int) -> No
     ]
     missing = (len(missing_cjk) + len(plan.unmatched)) * math.log(1 + n)
     plan.coverage = present / (present + missing) if present + missing else 0.0
-
-
-def sentence_evidence(
-    sentences: list[Sentence], idf: dict[str, float]
-) -> list[tuple[float, int, int]]:
-    """(score, start, end) per sentence: the IDF mass of query tokens it contains, weighted."""
-    return [(s.weight * sum(idf.get(t, 0.0) for t in s.tokens), s.start, s.end) for s in sentences]
-
-
-def best_sentence_share(sentences: list[Sentence], plan: QueryPlan) -> float:
-    """The best single sentence's share of the question's IDF mass (0..1): answer evidence."""
-    total = sum(plan.idf.values())
-    if not total or not sentences:
-        return 0.0
-    return max(score for score, _, _ in sentence_evidence(sentences, plan.idf)) / total

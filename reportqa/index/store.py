@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import re
 import sqlite3
@@ -20,9 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from reportqa.errors import LibraryError
-from reportqa.index import vectors
+from reportqa.index import sentence_vectors, vectors
+from reportqa.index.rows import ChunkRows, StoredChunk  # noqa: F401 (StoredChunk: public)
+from reportqa.index.sentence_vectors import SentenceVectors
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "library.sqlite"
 LOCK_NAME = "write.lock"
 # Named migrations: version → statements that bring the schema from version-1 to version.
@@ -52,6 +53,9 @@ MIGRATIONS: dict[int, list[str]] = {
             doc_id TEXT NOT NULL, term TEXT NOT NULL, name TEXT NOT NULL,
             PRIMARY KEY (doc_id, term, name))""",
     ],
+    # v2 "ocr-and-sentence-vectors": chunks read by OCR say so; sentence vectors live in a file
+    # per generation beside the chunk vectors (an old library has none until `index --rebuild`).
+    2: ["ALTER TABLE chunks ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0"],
 }
 
 
@@ -66,42 +70,19 @@ def default_library_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as the library keeps it."""
-
-    id: int
-    doc_id: str
-    ordinal: int
-    section: list[str]
-    pages: list[int]
-    kind: str
-    text: str
-
-    @property
-    def chunk_id(self) -> str:
-        return f"{self.doc_id}#{self.ordinal}"
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a stored chunk: offsets into its text, its tokens, its evidence weight."""
-
-    start: int
-    end: int
-    tokens: frozenset[str]
-    weight: float  # headings and field lines (時間：…) count less as evidence
-
-
-@dataclass(frozen=True)
 class Snapshot:
-    """One consistent state of the library, as readers see it."""
+    """One consistent state of the library, as readers see it: metadata and vectors only.
+
+    Chunk and sentence rows stay in SQLite and are read by id (see reportqa.index.rows), so
+    opening costs the same at any library size and memory grows with the vectors alone.
+    """
 
     generation: int
     index: object  # see reportqa.index.vectors: exact, or IVF for large libraries
-    chunks: dict[int, StoredChunk]
+    chunks: ChunkRows  # chunk id → row, read on demand
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
-    sentences: dict[int, list[Sentence]]  # chunk id → its sentences
+    sentence_vectors: SentenceVectors | None = None  # None: built before sentence vectors
 
 
 def is_writable(path: Path) -> bool:
@@ -156,7 +137,8 @@ SCHEMA_PROBES = [
     "SELECT key, value FROM meta LIMIT 0",
     "SELECT doc_id, title, source, content_hash, page_count, meta_json, chunk_count, ingested_at"
     " FROM documents LIMIT 0",
-    "SELECT id, doc_id, ordinal, section_json, pages_json, kind, text, prefix FROM chunks LIMIT 0",
+    "SELECT id, doc_id, ordinal, section_json, pages_json, kind, text, prefix, ocr FROM chunks"
+    " LIMIT 0",
     "SELECT chunk_id, start, end, tokens, weight FROM sentences LIMIT 0",
     "SELECT rowid, tokens FROM chunks_fts LIMIT 0",
     "SELECT term, doc FROM chunks_vocab LIMIT 0",
@@ -232,10 +214,10 @@ def read_index(target: Path, dim: int):
 
 
 def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool = True) -> Snapshot:
-    """Read one consistent state: rows, aliases and the FAISS file the rows point at.
+    """Read one consistent state: titles, aliases and the vector files the rows point at.
 
-    With vectors=False the FAISS file is not read (an empty index stands in): re-embedding needs
-    only the rows, and must work when the vector file is what is damaged.
+    With vectors=False no vector file is read (empty ones stand in): re-embedding needs only
+    the rows, and must work when a vector file is what is damaged.
     """
     outer = conn.in_transaction  # the caller's read transaction fixes the state: no re-reads
     for attempt in range(1 if outer else 5):
@@ -243,24 +225,20 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
             conn.execute("BEGIN")
         try:
             generation = int(get_meta(conn, "generation", "0"))
-            rows = conn.execute(
-                "SELECT id, doc_id, ordinal, section_json, pages_json, kind, text, prefix "
-                "FROM chunks"
-            ).fetchall()
+            has_sentences = get_meta(conn, "sentence_vectors") == "1"
             titles = dict(conn.execute("SELECT doc_id, title FROM documents").fetchall())
             aliases = conn.execute("SELECT DISTINCT term, name FROM aliases").fetchall()
-            sentence_rows = conn.execute(
-                "SELECT chunk_id, start, end, tokens, weight FROM sentences "
-                "ORDER BY chunk_id, start"
-            ).fetchall()
         finally:
             if not outer:
                 conn.execute("COMMIT")
         try:
             if generation and vectors:
                 index = read_index(faiss_path(path, generation), dim)
+                sentences = sentence_vectors.read(sentence_vectors.file_path(path, generation), dim)
+                if sentences is None and has_sentences:
+                    raise RuntimeError("sentence vector file gone")
             else:
-                index = new_index(dim)
+                index, sentences = new_index(dim), None
             break
         except RuntimeError:
             # A writer replaced the file between our read and the open; read again.
@@ -270,24 +248,9 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
                     "run `reportqa index --rebuild`"
                 ) from None
             time.sleep(0.05)
-    chunks = {
-        row[0]: StoredChunk(
-            row[0],
-            row[1],
-            row[2],
-            json.loads(row[3]),
-            json.loads(row[4]),
-            row[5],
-            f"{row[7]}\n{row[6]}" if row[7] else row[6],
-        )
-        for row in rows
-    }
-    sentences: dict[int, list[Sentence]] = {}
-    for chunk_id, start, end, tokens, weight in sentence_rows:
-        sentences.setdefault(chunk_id, []).append(
-            Sentence(start, end, frozenset(tokens.split()), weight)
-        )
-    return Snapshot(generation, index, chunks, titles, [tuple(a) for a in aliases], sentences)
+    return Snapshot(
+        generation, index, ChunkRows(conn), titles, [tuple(a) for a in aliases], sentences
+    )
 
 
 @contextlib.contextmanager
@@ -338,6 +301,13 @@ def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]
         problems.append(f"{len(row_ids ^ fts_ids)} chunks differ between rows and lexical index")
     if row_ids != faiss_ids:
         problems.append(f"{len(row_ids ^ faiss_ids)} chunks differ between rows and vectors")
+    if snapshot.sentence_vectors is not None:
+        sentence_ids = {r[0] for r in conn.execute("SELECT rowid FROM sentences")}
+        stored = set(snapshot.sentence_vectors.rows["sid"].tolist())
+        # Sentences without a vector are allowed (added to a library from before sentence
+        # vectors, until `index --rebuild`); a vector of no sentence is not.
+        if stored - sentence_ids:
+            problems.append(f"{len(stored - sentence_ids)} sentence vectors of no sentence")
     counts = dict(conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
     for doc_id, expected in conn.execute("SELECT doc_id, chunk_count FROM documents"):
         if counts.get(doc_id, 0) != expected:

@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from reportqa.errors import IngestError, LibraryError, ReportQAError
-from reportqa.index import store, vectors
+from reportqa.index import sentence_vectors, store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import load_embedder, resolve_model_id
-from reportqa.index.highlight import sentence_spans, sentence_weight
+from reportqa.index.highlight import sentence_weight
 from reportqa.index.text import tokenize
 from reportqa.ingest import Document, load_document
+from reportqa.ingest.sentences import evidence_units
 
 
 @dataclass
@@ -47,6 +48,15 @@ def embedding_text(section: list[str], text: str) -> str:
     """What the embedder sees: the nearest section titles give a passage its context."""
     context = " › ".join(_context(section, text))
     return f"{context}\n{text}" if context else text
+
+
+def sentence_texts(doc: Document) -> list[str]:
+    """The texts whose vectors `add_documents` takes: each chunk's evidence units, in order."""
+    return [
+        chunk.display_text[start:end]
+        for chunk in doc.chunks
+        for start, end in evidence_units(chunk.display_text)
+    ]
 
 
 def lexical_text(section: list[str], text: str) -> str:
@@ -116,16 +126,38 @@ class LibraryWriter:
             self._write([(doc, self._embed(texts, progress))])
             return "replaced" if old else "added"
 
-    def add_documents(self, items: list[tuple[Document, np.ndarray]]) -> None:
-        """Store many documents with vectors already computed (bulk loads) in one write."""
+    def add_documents(self, items: list[tuple]) -> None:
+        """Store many documents with vectors already computed (bulk loads) in one write.
+
+        Each item is (document, chunk vectors) or (document, chunk vectors, sentence vectors in
+        the order of `sentence_texts(document)`); sentence vectors not given are embedded here.
+        """
         dim = self.embedder.dim
-        for doc, matrix in items:
+        for doc, matrix, *rest in items:
             if matrix.shape != (len(doc.chunks), dim):
                 raise ValueError(
                     f"{doc.doc_id}: {matrix.shape} vectors for {len(doc.chunks)} chunks"
                 )
+            if rest and rest[0].shape != (len(sentence_texts(doc)), dim):
+                raise ValueError(f"{doc.doc_id}: {rest[0].shape} sentence vectors")
         with store.write_lock(self.path), self._lock:
             self._write(items)
+
+    def _sentence_vectors(self, items: list[tuple]) -> list[np.ndarray]:
+        """Each document's sentence vectors: given, or embedded (each distinct text once)."""
+        missing = {t for doc, _, *rest in items if not rest for t in sentence_texts(doc)}
+        unique = sorted(missing)
+        embedded = self._embed(unique, None) if unique else None
+        where = {t: k for k, t in enumerate(unique)}
+        dim = self.embedder.dim
+        out = []
+        for doc, _, *rest in items:
+            if rest:
+                out.append(np.asarray(rest[0], dtype=np.float32).reshape(-1, dim))
+            else:
+                rows = [where[t] for t in sentence_texts(doc)]
+                out.append(embedded[rows] if rows else np.zeros((0, dim), dtype=np.float32))
+        return out
 
     def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
         out = []
@@ -136,13 +168,12 @@ class LibraryWriter:
                 progress(min(start + batch, len(texts)), len(texts))
         return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.embedder.dim))
 
-    def _write(
-        self, items: list[tuple[Document, np.ndarray]], remove: tuple[str, ...] = ()
-    ) -> None:
+    def _write(self, items: list[tuple], remove: tuple[str, ...] = ()) -> None:
         """One transaction: replace documents' rows, write the next vector generation, commit."""
         conn = self._conn
         dim = self.embedder.dim if items else int(store.get_meta(conn, "dim", "0"))
-        targets = [doc.doc_id for doc, _ in items] + list(remove)
+        targets = [doc.doc_id for doc, *_ in items] + list(remove)
+        sentence_matrices = self._sentence_vectors(items)  # embedding happens before the lock
         conn.execute("BEGIN IMMEDIATE")
         try:
             generation = int(store.get_meta(conn, "generation", "0"))
@@ -160,18 +191,24 @@ class LibraryWriter:
                 )
             kept_ids, kept_vectors = vectors.all_vectors(index)
             keep = ~np.isin(kept_ids, np.array(old_ids, dtype=np.int64))
-            new_ids = [i for doc, _ in items for i in self._insert(doc)]
+            inserted = [self._insert(doc) for doc, *_ in items]
+            new_ids = [i for chunk_ids, _ in inserted for i in chunk_ids]
             index = vectors.build_index(
                 np.concatenate([kept_ids[keep], np.array(new_ids, dtype=np.int64)]),
                 np.vstack(
                     [kept_vectors[keep].reshape(-1, dim)]
-                    + [matrix.reshape(-1, dim) for _, matrix in items]
+                    + [matrix.reshape(-1, dim) for _, matrix, *_ in items]
                 ),
                 dim,
+            )
+            sentences = self._next_sentence_vectors(
+                generation, dim, old_ids, inserted, sentence_matrices
             )
             store.set_meta(conn, "model_id", self.model_id)
             store.set_meta(conn, "dim", str(dim))
             store.set_meta(conn, "generation", str(generation + 1))
+            store.set_meta(conn, "sentence_vectors", "1")
+            sentence_vectors.write(sentences, sentence_vectors.file_path(self.path, generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
             conn.execute("COMMIT")
         except (OSError, sqlite3.OperationalError) as exc:  # a full disk: ENOSPC / SQLITE_FULL
@@ -184,6 +221,37 @@ class LibraryWriter:
             _rollback(conn)
             raise
         store.remove_stale_files(self.path, generation + 1)
+
+    def _next_sentence_vectors(
+        self,
+        generation: int,
+        dim: int,
+        old_ids: list[int],
+        inserted: list[tuple[list[int], list[tuple[int, int]]]],
+        matrices: list[np.ndarray],
+    ) -> sentence_vectors.SentenceVectors:
+        """The current generation's sentence vectors minus removed chunks, plus the new ones."""
+        current = self._snapshot
+        if current is not None and current.generation == generation:
+            previous = current.sentence_vectors
+        elif generation:
+            path = sentence_vectors.file_path(self.path, generation)
+            previous = sentence_vectors.read(path, int(store.get_meta(self._conn, "dim", "0")))
+        else:
+            previous = None
+        if previous is None or previous.rows.dtype != sentence_vectors.row_dtype(dim):
+            previous = sentence_vectors.empty(dim)
+        rows = previous.rows[~np.isin(previous.rows["cid"], np.array(old_ids, dtype=np.int64))]
+        pairs = [pair for _, doc_pairs in inserted for pair in doc_pairs]
+        new = np.zeros((len(pairs), dim), dtype=np.float32)
+        if pairs:
+            new = np.vstack([m.reshape(-1, dim) for m in matrices])
+        return sentence_vectors.build(
+            np.concatenate([rows["sid"], np.array([p[0] for p in pairs], dtype=np.int64)]),
+            np.concatenate([rows["cid"], np.array([p[1] for p in pairs], dtype=np.int64)]),
+            np.vstack([np.asarray(rows["v"], dtype=np.float32).reshape(-1, dim), new]),
+            dim,
+        )
 
     def _delete_documents(self, doc_ids: list[str]) -> list[int]:
         """Delete documents' rows (inside the caller's transaction); the chunk ids removed."""
@@ -198,8 +266,11 @@ class LibraryWriter:
             old_ids += ids
         return old_ids
 
-    def _insert(self, doc: Document) -> list[int]:
-        """Insert a document's rows, sentences, lexical entries and aliases; its chunk ids."""
+    def _insert(self, doc: Document) -> tuple[list[int], list[tuple[int, int]]]:
+        """Insert a document's rows, sentences, lexical entries and aliases.
+
+        Returns its chunk ids and (sentence id, chunk id) pairs in `sentence_texts` order.
+        """
         conn = self._conn
         conn.execute(
             "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -214,12 +285,12 @@ class LibraryWriter:
                 time.time(),
             ),
         )
-        ids = []
+        ids, sentence_ids = [], []
         for chunk in doc.chunks:
             text = chunk.display_text
             cur = conn.execute(
-                "INSERT INTO chunks (doc_id, ordinal, section_json, pages_json, kind, text, prefix)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (doc_id, ordinal, section_json, pages_json, kind, text, prefix,"
+                " ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.doc_id,
                     chunk.ordinal,
@@ -228,27 +299,28 @@ class LibraryWriter:
                     chunk.kind,
                     chunk.text,
                     chunk.prefix,
+                    int(chunk.ocr),
                 ),
             )
-            ids.append(cur.lastrowid)
-            conn.executemany(
-                "INSERT INTO sentences (chunk_id, start, end, tokens, weight) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [
+            chunk_id = cur.lastrowid
+            ids.append(chunk_id)
+            for start, end in evidence_units(text):
+                row = conn.execute(
+                    "INSERT INTO sentences (chunk_id, start, end, tokens, weight) "
+                    "VALUES (?, ?, ?, ?, ?)",
                     (
-                        cur.lastrowid,
+                        chunk_id,
                         start,
                         end,
-                        " ".join(tokenize(text[start:end])),
+                        " ".join(dict.fromkeys(tokenize(text[start:end]))),
                         sentence_weight(text[start:end]),
-                    )
-                    for start, end in sentence_spans(text)
-                ],
-            )
+                    ),
+                )
+                sentence_ids.append((row.lastrowid, chunk_id))
             conn.execute(
                 "INSERT INTO chunks_fts (rowid, tokens) VALUES (?, ?)",
                 (
-                    cur.lastrowid,
+                    chunk_id,
                     " ".join(tokenize(lexical_text(chunk.section, chunk.display_text))),
                 ),
             )
@@ -257,7 +329,7 @@ class LibraryWriter:
             "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)",
             [(doc.doc_id, term, name) for term, name in sorted(pairs)],
         )
-        return ids
+        return ids, sentence_ids
 
     def reembed(
         self, model: str | None = None, progress: Callable[[int, int], None] | None = None
@@ -270,13 +342,27 @@ class LibraryWriter:
                 self.path
             ):  # the rows only: the vector file may be the damage
                 snap = store.load_snapshot(self._conn, self.path, 1, vectors=False)
-            ids = sorted(snap.chunks)
-            texts = [embedding_text(snap.chunks[i].section, snap.chunks[i].text) for i in ids]
+            chunks = {c.id: c for c in snap.chunks.values()}
+            ids = sorted(chunks)
+            texts = [embedding_text(chunks[i].section, chunks[i].text) for i in ids]
+            rows = self._conn.execute(
+                "SELECT rowid, chunk_id, start, end FROM sentences ORDER BY rowid"
+            ).fetchall()
+            sentences = [chunks[c].text[a:b] for _, c, a, b in rows if c in chunks]
+            unique = sorted(set(sentences))
             previous, self._embedder = self._embedder, embedder
             try:
                 new_vectors = self._embed(texts, progress)
+                unique_vectors = self._embed(unique, None) if unique else None
             finally:
                 self._embedder = previous
+            where = {t: k for k, t in enumerate(unique)}
+            kept = [r for r in rows if r[1] in chunks]
+            sentence_matrix = (
+                unique_vectors[[where[t] for t in sentences]]
+                if unique
+                else np.zeros((0, embedder.dim), dtype=np.float32)
+            )
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -287,6 +373,16 @@ class LibraryWriter:
                 store.set_meta(conn, "model_id", model_id)
                 store.set_meta(conn, "dim", str(embedder.dim))
                 store.set_meta(conn, "generation", str(generation + 1))
+                store.set_meta(conn, "sentence_vectors", "1")
+                sentence_vectors.write(
+                    sentence_vectors.build(
+                        np.array([r[0] for r in kept], dtype=np.int64),
+                        np.array([r[1] for r in kept], dtype=np.int64),
+                        sentence_matrix,
+                        embedder.dim,
+                    ),
+                    sentence_vectors.file_path(self.path, generation + 1),
+                )
                 store.write_index(index, store.faiss_path(self.path, generation + 1))
                 conn.execute("COMMIT")
             except BaseException:

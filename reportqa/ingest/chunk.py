@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 
 from reportqa.ingest.model import Block, Chunk
+from reportqa.ingest.sentences import sentence_pieces
 
 TARGET = 350  # the chunk size that costs nothing
 MAX = 500  # hard ceiling for prose; a single sentence longer than this is split at commas
 TABLE_MAX = 320  # split tables by rows above this, repeating the header row
-SENTENCE = re.compile(r"[^。！？；!?]*(?:[。！？；!?]+[」』）)]*|$)")
 
 
 def size(text: str) -> int:
@@ -19,10 +19,9 @@ def size(text: str) -> int:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split after 。！？；; concatenating the parts gives back the text exactly."""
-    parts = [m.group(0) for m in SENTENCE.finditer(text) if m.group(0)]
+    """Split into sentences (see reportqa.ingest.sentences); the parts give back the text."""
     out: list[str] = []
-    for part in parts:
+    for part in sentence_pieces(text):
         out.extend(_split_long(part) if size(part) > MAX else [part])
     return out
 

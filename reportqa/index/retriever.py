@@ -1,0 +1,207 @@
+"""Ranking in one place: plan → candidates → evidence → fusion, over one read of the library."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportqa.errors import QuestionError
+from reportqa.index import evidence
+from reportqa.index.query import QueryPlan, plan_query, weigh_tokens
+from reportqa.index.rows import SentenceRows, fetch_sentences
+from reportqa.index.search import zscores
+from reportqa.index.store import Snapshot
+
+CANDIDATES = 200  # per side (dense, lexical) considered for fusion
+SEARCH_K = 1000  # nearest chunk vectors and best BM25 rows read per question
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How far each signal may move the dense ranking; how sentences score (tune split)."""
+
+    lexical: float = 2.0  # BM25 of the chunk, scaled to 0..1
+    sentence: float = 1.5  # the best sentence's share of the question's IDF mass
+    similarity: float = 2.0  # the best sentence's similarity to the question (0..1)
+    # A sentence's answer score: similarity plus lexical share where the question's words are seen.
+    answer_similarity: float = 1.0
+    answer_lexical: float = 0.5
+    highlight_context: float = 0.5  # share of the preceding sentence's score a highlight adds
+
+
+@dataclass
+class Ranking:
+    """Chunk ids with fused scores, best first, and the sentence evidence behind them."""
+
+    ranked: list[tuple[int, float]]
+    plan: QueryPlan
+    sentences: SentenceRows | None = None  # of the chunks whose evidence was computed
+    sentence_scores: np.ndarray | None = None  # answer score per sentence (same order)
+    share: np.ndarray | None = None  # lexical share per sentence (0..1)
+    similarity: np.ndarray | None = None  # similarity evidence per sentence (0..1)
+    highlight_scores: np.ndarray | None = None  # answer scores with the preceding sentence's
+
+    def sentences_of(
+        self, chunk_id: int, for_highlight: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row positions, answer or highlight scores) of one chunk's sentences."""
+        scores = self.highlight_scores if for_highlight else self.sentence_scores
+        if self.sentences is None or scores is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        lo, hi = np.searchsorted(self.sentences.cid, [chunk_id, chunk_id + 1])
+        return np.arange(lo, hi), scores[lo:hi]
+
+
+def _top(scores: dict[int, float], k: int) -> list[int]:
+    return sorted(scores, key=lambda i: (-scores[i], i))[:k]
+
+
+class Retriever:
+    """Ranks a library's chunks for a question; the caller holds the read transaction."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        snapshot: Snapshot,
+        embed_query: Callable[[str], np.ndarray],
+        weights: Weights,
+    ) -> None:
+        self.conn, self.snap, self.embed_query, self.weights = conn, snapshot, embed_query, weights
+
+    def rank(
+        self,
+        question: str,
+        top_k: int = 10,
+        doc_ids: Iterable[str] | None = None,
+        mode: str = "hybrid",
+    ) -> Ranking:
+        snap = self.snap
+        plan = plan_query(question, snap.aliases, self.in_vocabulary)
+        wanted = set(doc_ids) if doc_ids else None
+        if wanted and wanted - set(snap.titles):
+            raise QuestionError(
+                f"no report {', '.join(sorted(wanted - set(snap.titles)))} in the library; "
+                "see `reportqa list` for report ids"
+            )
+        if not snap.titles:
+            return Ranking([], plan)
+        query = None
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            query = self.embed_query(plan.dense_text).reshape(-1).astype(np.float32)
+            dense = self.dense(query)
+        if mode in ("hybrid", "lexical"):
+            lexical = self.lexical(plan)
+        if mode != "hybrid":
+            scores = dense if mode == "dense" else lexical
+            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            return Ranking(self._only(ranked, wanted), plan)
+        ids = np.array(sorted(set(_top(dense, CANDIDATES)) | set(_top(lexical, CANDIDATES))))
+        if wanted:
+            docs = self._doc_of(ids)
+            ids = np.array([i for i in ids.tolist() if docs.get(i) in wanted], dtype=np.int64)
+        if ids.size == 0:
+            return Ranking([], plan)
+        w = self.weights
+        top = max(lexical.values(), default=0.0)
+        lx = np.array([lexical.get(i, 0.0) for i in ids.tolist()]) / (top if top > 0 else 1.0)
+        base = np.array([dense.get(i, 0.0) for i in ids.tolist()]) + plan.coverage * w.lexical * lx
+        # Sentence evidence is bounded (0..1 each): chunks that cannot reach the top k even with
+        # full marks are dropped, first before the sentence vectors are read, then again before
+        # the sentence rows are.
+        keep = evidence.reachable(base, plan.coverage * w.sentence + w.similarity, top_k)
+        vectors = self.snap.sentence_vectors
+        sims = np.zeros(0)
+        sids = np.zeros(0, dtype=np.int64)
+        if vectors is not None and query is not None and w.similarity > 0:
+            sids, cids, matrix = vectors.gather(ids[keep])
+            sims = evidence.similarity_evidence(matrix, query)
+            groups, best = evidence.best_per_group(sims, cids)
+            base[np.searchsorted(ids, groups)] += w.similarity * best
+        keep &= evidence.reachable(base, plan.coverage * w.sentence, top_k)
+        rows = fetch_sentences(self.conn, ids[keep].tolist())
+        share = self.lexical_evidence(rows, plan)
+        similar = evidence.align(sims, sids, rows.sid)
+        fused = base
+        if rows.sid.size:
+            groups, best_share = evidence.best_per_group(share, rows.cid)
+            fused[np.searchsorted(ids, groups)] += plan.coverage * w.sentence * best_share
+        order = np.argsort(-fused, kind="stable")
+        ranked = [(int(ids[k]), float(fused[k])) for k in order]
+        scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
+        marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
+        return Ranking(ranked, plan, rows, scores, share, similar, marks)
+
+    def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
+        """Per sentence: its share of the question's IDF mass (0..1)."""
+        terms = list(plan.idf)
+        presence = evidence.token_presence(rows.tokens, terms)
+        idf = np.array([plan.idf[t] for t in terms])
+        return evidence.lexical_share(presence, idf, rows.weight, float(idf.sum()))
+
+    def dense(self, query: np.ndarray) -> dict[int, float]:
+        index = self.snap.index
+        if index.ntotal == 0:
+            return {}
+        import faiss
+
+        # One thread: on 2 cores FAISS's threads fight the embedder's (bench: p50 21.7 → 13.6 ms).
+        faiss.omp_set_num_threads(1)
+        scores, ids = index.search(query.reshape(1, -1), int(min(index.ntotal, SEARCH_K)))
+        valid = ids[0] >= 0
+        ids, scores = ids[0][valid], scores[0][valid]
+        z = zscores(scores.astype(np.float64))
+        return {int(i): float(s) for i, s in zip(ids, z, strict=True)}
+
+    def in_vocabulary(self, terms) -> set[str]:
+        terms = list(terms)
+        if not terms:
+            return set()
+        rows = self.conn.execute(
+            f"SELECT term FROM chunks_vocab WHERE term IN ({','.join('?' * len(terms))})", terms
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def lexical(self, plan: QueryPlan) -> dict[int, float]:
+        """BM25 over the FTS5 index; also weighs the plan's tokens by IDF."""
+        tokens = plan.tokens
+        if not tokens:
+            return {}
+        n_chunks = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        doc_freq = dict(
+            self.conn.execute(
+                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(tokens))})",
+                tokens,
+            ).fetchall()
+        )
+        weigh_tokens(plan, doc_freq, n_chunks)
+        # FTS5 weighs every term of a query alike: one query per source weight (the question's
+        # own words, aliases, translations), summed with those weights.
+        groups: dict[float, list[str]] = {}
+        for token in doc_freq:
+            groups.setdefault(plan.source_weight.get(token, 1.0), []).append(token)
+        scores: dict[int, float] = {}
+        for weight, group in groups.items():
+            query = " OR ".join('"' + t.replace('"', '""') + '"' for t in group)
+            for rowid, score in self.conn.execute(
+                "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                f"ORDER BY bm25(chunks_fts) LIMIT {SEARCH_K}",
+                (query,),
+            ):
+                scores[rowid] = scores.get(rowid, 0.0) + weight * score
+        return scores
+
+    def _doc_of(self, ids: np.ndarray) -> dict[int, str]:
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT id, doc_id FROM chunks WHERE id IN ({marks})"
+        return dict(self.conn.execute(sql, ids.tolist()).fetchall())
+
+    def _only(self, ranked: list[tuple[int, float]], wanted: set[str] | None):
+        if not wanted or not ranked:
+            return ranked
+        docs = self._doc_of(np.array([i for i, _ in ranked]))
+        return [(i, s) for i, s in ranked if docs.get(i) in wanted]

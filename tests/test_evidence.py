@@ -1,0 +1,61 @@
+"""Sentence evidence as array maths, checked against plain-Python reference computations."""
+
+import numpy as np
+
+from reportqa.index import evidence
+from reportqa.index.sentence_vectors import build
+
+
+def test_token_presence_matches_set_membership():
+    tokens = ["jst spring 博士生", "act-x 經費", "", "spring act-x 3,000"]
+    query = ["spring", "act-x", "3,000", "missing", "act"]
+    got = evidence.token_presence(tokens, query)
+    want = np.array([[t in set(s.split()) for t in query] for s in tokens])
+    assert (got == want).all()
+
+
+def test_lexical_share_is_the_idf_mass_a_sentence_holds():
+    presence = np.array([[True, False], [True, True]])
+    share = evidence.lexical_share(presence, np.array([1.0, 3.0]), np.array([1.0, 0.5]), 4.0)
+    assert np.allclose(share, [0.25, 0.5])
+
+
+def test_best_per_group_is_the_max_per_chunk():
+    groups, best = evidence.best_per_group(np.array([0.1, 0.7, 0.2, 0.9]), np.array([3, 3, 5, 8]))
+    assert groups.tolist() == [3, 5, 8] and np.allclose(best, [0.7, 0.2, 0.9])
+
+
+def test_reachable_keeps_every_candidate_that_could_enter_the_top_k():
+    base = np.array([5.0, 4.0, 3.0, 1.0, 0.5])
+    keep = evidence.reachable(base, bonus=1.5, k=2)
+    assert keep.tolist() == [True, True, True, False, False]
+    # exhaustive check: no dropped candidate can beat the k-th base even with the full bonus
+    assert all(base[i] + 1.5 < np.sort(base)[-2] for i in np.flatnonzero(~keep))
+
+
+def test_similarity_evidence_is_bounded_and_ranks_by_cosine():
+    vectors = np.array([[1, 0, 0], [0.6, 0.8, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32)
+    got = evidence.similarity_evidence(vectors, np.array([1.0, 0.0, 0.0]))
+    assert got.argmax() == 0 and got[1] >= got[2] and ((got >= 0) & (got <= 1)).all()
+
+
+def test_align_gives_each_wanted_id_its_value_or_zero():
+    got = evidence.align(np.array([0.5, 0.7, 0.9]), np.array([9, 2, 5]), np.array([5, 3, 9]))
+    assert got.tolist() == [0.9, 0.0, 0.5]
+
+
+def test_highlights_only_above_the_floor():
+    assert evidence.pick_highlights(np.array([0.2, 0.3]), floor=0.5, near=0.8) == []
+    assert evidence.pick_highlights(np.array([0.9, 0.3, 0.85]), floor=0.5, near=0.9) == [0, 2]
+
+
+def test_sentence_vectors_gather_the_rows_of_some_chunks():
+    table = build(np.array([9, 2, 5, 7]), np.array([1, 1, 4, 2]), np.eye(4), 4)
+    sids, cids, rows = table.gather(np.array([4, 1, 3]))
+    assert sids.tolist() == [2, 9, 5] and cids.tolist() == [1, 1, 4]
+    assert np.allclose(rows, np.eye(4)[[1, 0, 2]])
+
+
+def test_with_preceding_adds_only_within_a_chunk():
+    got = evidence.with_preceding(np.array([1.0, 0.2, 0.4]), np.array([7, 7, 8]), 0.5)
+    assert got.tolist() == [1.0, 0.7, 0.4]

@@ -1,0 +1,121 @@
+"""Sentence vectors on disk, lazy rows, the v1 → v2 migration and the answer line (fake model)."""
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reportqa
+from reportqa.errors import LibraryError
+from reportqa.index import sentence_vectors, store
+from reportqa.index.embedders import FakeEmbedder
+from reportqa.index.library import Library
+
+SAMPLE_TXT = (
+    Path(reportqa.__file__).parent / "data/sample/2025-taiwan-japan-natural-sciences-exchange.txt"
+)
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Library:
+    with Library.open(tmp_path / "lib", embedder=FakeEmbedder()) as opened:
+        yield opened
+
+
+def second(tmp_path: Path) -> Path:
+    path = tmp_path / "second.txt"
+    path.write_text("壹、 目的\n第二份報告說明 PRESTO 的審查共有三個階段。\n", encoding="utf-8")
+    return path
+
+
+def stored_sentence_vectors(lib: Library) -> np.ndarray:
+    generation = lib.snapshot().generation
+    return np.load(sentence_vectors.file_path(lib.path, generation), allow_pickle=False)
+
+
+def test_every_sentence_row_has_one_vector_after_adds_and_removes(lib, tmp_path):
+    lib.ingest([SAMPLE_TXT, second(tmp_path)])
+    lib.remove("second")
+    rows = stored_sentence_vectors(lib)
+    sql = "SELECT rowid, chunk_id FROM sentences ORDER BY chunk_id, rowid"
+    sentences = lib._conn.execute(sql).fetchall()
+    assert rows["sid"].tolist() == [s for s, _ in sentences]
+    assert rows["cid"].tolist() == [c for _, c in sentences]
+    texts = [lib.snapshot().chunks[c].text[a:b] for c, a, b in lib._conn.execute(
+        "SELECT chunk_id, start, end FROM sentences ORDER BY chunk_id, rowid LIMIT 3")]  # fmt: skip
+    assert np.allclose(rows["v"][:3], lib.embedder.embed_passages(texts), atol=1e-3)
+    assert lib.check() == []
+
+
+def test_opening_reads_no_chunk_rows(lib):
+    lib.ingest([SAMPLE_TXT])
+    snap = lib.snapshot()
+    assert not hasattr(snap, "sentences") and not isinstance(snap.chunks, dict)
+    assert len(snap.chunks) == lib.stats()["chunks"]
+
+
+def test_v1_library_migrates_and_answers_without_sentence_vectors(lib, tmp_path):
+    lib.ingest([SAMPLE_TXT])
+    path, generation = lib.path, lib.snapshot().generation
+    lib.close()
+    with sqlite3.connect(path / store.DB_NAME) as conn:  # make it what v1 wrote
+        conn.execute("ALTER TABLE chunks DROP COLUMN ocr")
+        conn.execute("DELETE FROM meta WHERE key = 'sentence_vectors'")
+        conn.execute("PRAGMA user_version=1")
+    sentence_vectors.file_path(path, generation).unlink()
+    with Library.open(path, embedder=FakeEmbedder()) as old:
+        assert store.schema_version(old._conn) == 2
+        answer = old.ask("ACT-X 的支援對象是誰？", top_k=3)
+        assert "ACT-X" in answer.passages[0].text and answer.passages[0].ocr is False
+        old.reembed()
+        assert (
+            len(stored_sentence_vectors(old))
+            == old._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+        )
+
+
+def test_damaged_sentence_vector_file_is_a_clean_error(lib):
+    lib.ingest([SAMPLE_TXT])
+    target = sentence_vectors.file_path(lib.path, lib.snapshot().generation)
+    target.write_bytes(b"\x93NUMPY garbage")
+    with (
+        Library.open(lib.path, embedder=FakeEmbedder()) as reopened,
+        pytest.raises(LibraryError, match=r"sentence vector file is damaged"),
+    ):
+        reopened.ask("JST")
+
+
+def test_answer_line_is_a_sentence_of_a_returned_passage(lib):
+    lib.ingest([SAMPLE_TXT])
+    answer = lib.ask("SPRING 計畫補助每月生活費多少日圓？", top_k=5).to_dict()
+    line = answer["answer"]
+    assert line is not None and "20 萬日圓" in line["text"]
+    source = next(p for p in answer["passages"] if p["chunk_id"] == line["chunk_id"])
+    assert source["text"][line["start"] : line["end"]] == line["text"]
+
+
+def test_at_most_two_highlights_and_none_on_passages_that_only_mention_a_word(lib):
+    lib.ingest([SAMPLE_TXT])
+    answer = lib.ask("SPRING 計畫補助每月生活費多少日圓？", top_k=10)
+    assert all(len(p.highlight) <= 2 for p in answer.passages)
+    assert any(not p.highlight for p in answer.passages)
+
+
+def test_doc_filter_keeps_only_that_report(lib, tmp_path):
+    lib.ingest([SAMPLE_TXT, second(tmp_path)])
+    answer = lib.ask("PRESTO 審查有幾個階段？", top_k=5, doc_ids=["second"])
+    assert answer.passages and {p.doc_id for p in answer.passages} == {"second"}
+
+
+def test_chunks_read_by_ocr_say_so_in_the_answer(lib):
+    from reportqa.ingest import load_document
+
+    doc = load_document(SAMPLE_TXT)
+    for chunk in doc.chunks:
+        chunk.ocr = "ACT-X" in chunk.text
+    texts = [c.text for c in doc.chunks]
+    lib.add_documents([(doc, lib.embedder.embed_passages(texts))])
+    passages = lib.ask("ACT-X", top_k=10).passages
+    assert {p.ocr for p in passages} == {True, False}
+    assert all(p.ocr == ("ACT-X" in p.text) for p in passages)
