@@ -11,8 +11,6 @@ from reportqa.citation import format_citation, format_pages
 from reportqa.errors import ReportQAError
 from reportqa.offline import force_offline
 
-BAR_WIDTH = 24  # characters of the ingest progress bar (shown on a terminal only)
-
 
 def cmd_chunks(args: argparse.Namespace) -> int:
     from reportqa.ingest import load_document
@@ -58,29 +56,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.doc_id and len(args.paths) > 1:
         print("reportqa: error: --doc-id names one report; pass one file with it", file=sys.stderr)
         return 2
+    from reportqa.progress import format_bar
+
     lib = open_library(args, create=True, model=args.model)
-    failed = 0
-    for path in args.paths:
-        progress = None
-        if sys.stderr.isatty():
+    started, bar_shown, failed = time.perf_counter(), False, 0
+    files = {"done": 0, "total": len(args.paths)}
 
-            def progress(done: int, total: int, _p=path) -> None:
-                filled = round(BAR_WIDTH * done / max(total, 1))
-                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
-                print(f"\r{_p}: {bar} {done}/{total} chunks", end="", file=sys.stderr, flush=True)
+    def progress(done: int, total: int) -> None:
+        nonlocal bar_shown
+        bar_shown = True
+        note = f"{files['done']}/{files['total']} files"  # OCR'd pages can join this note
+        line = format_bar(done, total, time.perf_counter() - started, note=note)
+        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
 
-        [result] = lib.ingest([path], doc_id=args.doc_id, progress=progress)
-        if progress:
-            print("\r\033[K", end="", file=sys.stderr)
+    def report(result) -> None:
+        nonlocal failed
+        files["done"] += 1
+        if bar_shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
         if result.status == "failed":
             failed += 1
-            print(f"failed     {result.reason}")
-            continue
+            print(f"failed     {result.reason}", flush=True)
+            return
         pages = f", {result.pages} pages" if result.pages else ""
         print(
             f"{result.status:<10} {result.doc_id} ({result.chunks} chunks{pages}, "
-            f"{result.seconds:.1f} s) from {path}"
+            f"{result.seconds:.1f} s) from {result.path}",
+            flush=True,
         )
+
+    lib.ingest(
+        args.paths,
+        doc_id=args.doc_id,
+        progress=progress if sys.stderr.isatty() else None,
+        on_result=report,
+    )
+    if bar_shown:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
     return 1 if failed else 0
 
 
