@@ -16,8 +16,6 @@ from reportqa.citation import (
 from reportqa.errors import ReportQAError
 from reportqa.offline import force_offline
 
-BAR_WIDTH = 24  # characters of the ingest progress bar (shown on a terminal only)
-
 
 def cmd_chunks(args: argparse.Namespace) -> int:
     from reportqa.ingest import load_document
@@ -63,35 +61,55 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.doc_id and len(args.paths) > 1:
         print("reportqa: error: --doc-id names one report; pass one file with it", file=sys.stderr)
         return 2
+    from reportqa.progress import format_bar
+
     lib = open_library(args, create=True, model=args.model)
-    failed = 0
-    for path in args.paths:
-        progress = ocr_progress = None
-        if sys.stderr.isatty():
+    started, bar_shown, failed = time.perf_counter(), False, 0
+    state = {"done": 0, "total": 0, "files": 0, "ocr": ""}  # what the bar shows
 
-            def progress(done: int, total: int, _p=path, unit="chunks") -> None:
-                filled = round(BAR_WIDTH * done / max(total, 1))
-                bar = "█" * filled + "·" * (BAR_WIDTH - filled)
-                print(f"\r{_p}: {bar} {done}/{total} {unit}", end="", file=sys.stderr, flush=True)
-
-            def ocr_progress(done: int, total: int, _bar=progress) -> None:
-                _bar(done, total, unit="pages OCR'd")
-
-        [result] = lib.ingest(
-            [path], doc_id=args.doc_id, progress=progress, ocr_progress=ocr_progress
+    def draw() -> None:
+        nonlocal bar_shown
+        bar_shown = True
+        note = f"{state['files']}/{len(args.paths)} files" + state["ocr"]
+        line = format_bar(
+            state["done"], state["total"], time.perf_counter() - started, unit="texts", note=note
         )
-        if progress:
-            print("\r\033[K", end="", file=sys.stderr)
+        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+
+    def progress(done: int, total: int) -> None:
+        state["done"], state["total"] = done, total
+        draw()
+
+    def ocr_progress(done: int, total: int) -> None:
+        state["ocr"] = f" · {done}/{total} pages OCR'd" if done < total else ""
+        draw()
+
+    def report(result) -> None:
+        nonlocal failed
+        state["files"] += 1
+        if bar_shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
         if result.status == "failed":
             failed += 1
-            print(f"failed     {result.reason}")
-            continue
+            print(f"failed     {result.reason}", flush=True)
+            return
         pages = f", {result.pages} pages" if result.pages else ""
         pages += f", {result.ocr_pages} OCR'd" if result.ocr_pages else ""
         print(
             f"{result.status:<10} {result.doc_id} ({result.chunks} chunks{pages}, "
-            f"{result.seconds:.1f} s) from {path}"
+            f"{result.seconds:.1f} s) from {result.path}",
+            flush=True,
         )
+
+    lib.ingest(
+        args.paths,
+        doc_id=args.doc_id,
+        progress=progress if sys.stderr.isatty() else None,
+        ocr_progress=ocr_progress if sys.stderr.isatty() else None,
+        on_result=report,
+    )
+    if bar_shown:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
     return 1 if failed else 0
 
 

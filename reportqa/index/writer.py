@@ -20,6 +20,7 @@ from reportqa.index import sentence_vectors, store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import load_embedder, resolve_model_id
 from reportqa.index.highlight import sentence_weight
+from reportqa.index.ingest_run import EMBED_BATCH, PROGRESS_STEP, Pending, Run
 from reportqa.index.text import tokenize
 from reportqa.ingest import Document, load_document
 from reportqa.ingest.sentences import evidence_units
@@ -70,6 +71,36 @@ def _rollback(conn) -> None:
         conn.execute("ROLLBACK")
 
 
+def _texts_to_embed(doc: Document) -> list[str]:
+    """A document's chunk texts, then its sentence texts: embedded in one go."""
+    return [embedding_text(c.section, c.display_text) for c in doc.chunks] + sentence_texts(doc)
+
+
+def _with_vectors(doc: Document, matrix: np.ndarray) -> tuple:
+    """(document, chunk vectors, sentence vectors) from the vectors of _texts_to_embed(doc)."""
+    n = len(doc.chunks)
+    return doc, matrix[:n], matrix[n:]
+
+
+def _done(path, status: str, doc: Document, seconds: float) -> IngestResult:
+    return IngestResult(
+        str(path),
+        status,
+        doc.doc_id,
+        len(doc.chunks),
+        doc.page_count,
+        round(seconds, 2),
+        ocr_pages=len(doc.ocr_pages),
+    )
+
+
+def _failed(path, exc: ReportQAError, seconds: float) -> IngestResult:
+    # Library-level failures (locked, read-only, full disk) name the library: say which report
+    # was not added, too.
+    reason = str(exc) if isinstance(exc, IngestError) else f"{path} not added: {exc}"
+    return IngestResult(str(path), "failed", reason=reason, seconds=round(seconds, 2))
+
+
 class LibraryWriter:
     """The writing half of Library (which provides path, _conn, _lock, embedder, snapshot)."""
 
@@ -79,38 +110,89 @@ class LibraryWriter:
         doc_id: str | None = None,
         progress: Callable[[int, int], None] | None = None,
         ocr_progress: Callable[[int, int], None] | None = None,
+        on_result: Callable[[IngestResult], None] | None = None,
     ) -> list[IngestResult]:
-        """Add or update reports; each file is one all-or-nothing write."""
-        results = []
-        for path in paths:
+        """Add or update reports; each file is one all-or-nothing write.
+
+        Chunks of consecutive files are embedded together in batches of EMBED_BATCH texts (a
+        batched encoder is faster on many texts); each file is written as soon as its vectors
+        are ready; a file's sentences are embedded in the same batches as its chunks.
+        `progress(done, total)` counts texts (chunks and sentences) over the whole run; `total`
+        is an estimate until every file is read (texts so far per file read × files).
+        `ocr_progress(done, total)` counts a file's pages read by OCR. `on_result` hears each
+        file's result as it is decided, in the order of `paths`.
+        """
+        paths = list(paths)
+        results: list[IngestResult | None] = [None] * len(paths)
+        pending: list[Pending] = []
+        run = Run(len(paths), progress)
+
+        def decide(index: int, result: IngestResult) -> None:
+            results[index] = result
+            # Report results in input order: a file waits for those before it.
+            while run.reported < len(results) and results[run.reported] is not None:
+                if on_result:
+                    on_result(results[run.reported])
+                run.reported += 1
+
+        for index, path in enumerate(paths):
             started = time.perf_counter()
             try:
                 doc = load_document(path, doc_id=doc_id, ocr_progress=ocr_progress)
-                status = self.add_document(doc, progress=progress)
-                results.append(
-                    IngestResult(
-                        str(path),
-                        status,
-                        doc.doc_id,
-                        len(doc.chunks),
-                        doc.page_count,
-                        round(time.perf_counter() - started, 2),
-                        ocr_pages=len(doc.ocr_pages),
-                    )
-                )
             except ReportQAError as exc:
-                # Library-level failures (locked, read-only, full disk) name the library: say
-                # which report was not added, too.
-                reason = str(exc) if isinstance(exc, IngestError) else f"{path} not added: {exc}"
-                results.append(
-                    IngestResult(
-                        str(path),
-                        "failed",
-                        reason=reason,
-                        seconds=round(time.perf_counter() - started, 2),
-                    )
-                )
-        return results
+                decide(index, _failed(path, exc, time.perf_counter() - started))
+                run.files_read += 1
+                continue
+            run.files_read += 1
+            if self._stored_hash(doc.doc_id) == doc.content_hash:
+                decide(index, _done(path, "unchanged", doc, time.perf_counter() - started))
+                continue
+            texts = _texts_to_embed(doc)
+            pending.append(Pending(index, path, doc, texts, time.perf_counter() - started))
+            run.add_chunks(len(texts))
+            if sum(len(p.texts) for p in pending) >= EMBED_BATCH:
+                self._flush(pending, run, decide)
+                pending = []
+        self._flush(pending, run, decide)
+        return [r for r in results if r is not None]
+
+    def _stored_hash(self, doc_id: str) -> str | None:
+        row = self._conn.execute(
+            "SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _flush(self, pending: list[Pending], run: Run, decide) -> None:
+        """Embed the pending files' chunks in one go, then write each file on its own."""
+        if not pending:
+            return
+        texts = [t for p in pending for t in p.texts]
+        started = time.perf_counter()
+        try:
+            matrix = self._embed(texts, run.chunk_progress)
+        except ReportQAError as exc:
+            for p in pending:
+                decide(p.index, _failed(p.path, exc, p.seconds + time.perf_counter() - started))
+            return
+        per_chunk = (time.perf_counter() - started) / max(len(texts), 1)
+        offset = 0
+        for p in pending:
+            vectors = matrix[offset : offset + len(p.texts)]
+            offset += len(p.texts)
+            written = time.perf_counter()
+            try:
+                with store.write_lock(self.path), self._lock:
+                    old = self._stored_hash(p.doc.doc_id)
+                    if old == p.doc.content_hash:
+                        status = "unchanged"  # another process stored it meanwhile
+                    else:
+                        self._write([_with_vectors(p.doc, vectors)])
+                        status = "replaced" if old else "added"
+            except ReportQAError as exc:
+                decide(p.index, _failed(p.path, exc, p.seconds + time.perf_counter() - written))
+                continue
+            seconds = p.seconds + per_chunk * len(p.texts) + time.perf_counter() - written
+            decide(p.index, _done(p.path, status, p.doc, seconds))
 
     def add_document(
         self, doc: Document, progress: Callable[[int, int], None] | None = None
@@ -122,8 +204,7 @@ class LibraryWriter:
             ).fetchone()
             if old and old[0] == doc.content_hash:
                 return "unchanged"
-            texts = [embedding_text(c.section, c.display_text) for c in doc.chunks]
-            self._write([(doc, self._embed(texts, progress))])
+            self._write([_with_vectors(doc, self._embed(_texts_to_embed(doc), progress))])
             return "replaced" if old else "added"
 
     def add_documents(self, items: list[tuple]) -> None:
@@ -160,8 +241,9 @@ class LibraryWriter:
         return out
 
     def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
+        """Vectors of texts, PROGRESS_STEP at a time (the embedder batches within a call)."""
         out = []
-        batch = 8
+        batch = PROGRESS_STEP
         for start in range(0, len(texts), batch):
             out.append(self.embedder.embed_passages(texts[start : start + batch]))
             if progress:

