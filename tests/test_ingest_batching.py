@@ -62,8 +62,9 @@ def test_files_are_embedded_together_and_each_gets_its_own_vectors(tmp_path):
     results = lib.ingest(paths)
     assert [r.status for r in results] == ["added"] * 6
     assert [r.path for r in results] == [str(p) for p in paths]
-    per_file = [len(load_document(p).chunks) for p in paths]
-    assert len(embedder.calls) < len(paths)  # calls span files
+    # Each file's chunks and sentences, embedded once each, in calls that span files.
+    per_file = [len(writer._texts_to_embed(load_document(p))) for p in paths]
+    assert len(embedder.calls) < len(paths)
     assert max(embedder.calls) > max(per_file)
     assert sum(embedder.calls) == sum(per_file)
     for path in paths:
@@ -85,7 +86,7 @@ def test_a_bad_file_or_a_failed_write_fails_alone_and_results_keep_their_order(
     write = writer.LibraryWriter._write
 
     def refuse_report_3(self, items, remove=()):
-        if any(doc.doc_id == "report-3" for doc, _ in items):
+        if any(doc.doc_id == "report-3" for doc, *_ in items):
             raise LibraryError("disk full (simulated)")
         return write(self, items, remove)
 
@@ -102,16 +103,16 @@ def test_a_bad_file_or_a_failed_write_fails_alone_and_results_keep_their_order(
     assert [r.status for r in again] == ["unchanged"]
 
 
-def test_progress_counts_every_chunk_of_the_run_once(tmp_path, monkeypatch):
+def test_progress_counts_every_text_of_the_run_once(tmp_path, monkeypatch):
     monkeypatch.setattr(writer, "EMBED_BATCH", 8)
     monkeypatch.setattr(writer, "PROGRESS_STEP", 3)
     paths = reports(tmp_path / "src", 5)
     lib = Library.open(tmp_path / "lib", embedder=FakeEmbedder())
     seen = []
     lib.ingest(paths, progress=lambda done, total: seen.append((done, total)))
-    chunks = sum(len(load_document(p).chunks) for p in paths)
+    texts = sum(len(writer._texts_to_embed(load_document(p))) for p in paths)  # chunks, sentences
     dones = [d for d, _ in seen]
-    assert dones == sorted(dones) and seen[-1] == (chunks, chunks)
+    assert dones == sorted(dones) and seen[-1] == (texts, texts)
     assert all(d <= t for d, t in seen)
 
 
