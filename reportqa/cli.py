@@ -100,6 +100,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{result.seconds:.1f} s) from {result.path}",
             flush=True,
         )
+        if result.unread_pages:
+            from reportqa.ingest.ocr import INSTALL_FIX
+
+            print(
+                f"warning    {result.path}: {result.unread_pages} scanned pages not read "
+                f"(Tesseract is not installed); {INSTALL_FIX}, then ingest it again",
+                flush=True,
+            )
 
     lib.ingest(
         args.paths,

@@ -153,6 +153,25 @@ def test_mixed_pdf_without_tesseract_keeps_its_text_pages(tmp_path, monkeypatch)
     doc = load_document(mixed)
     assert doc.ocr_pages == [] and not any(c.ocr for c in doc.chunks)
     assert max(p for c in doc.chunks for p in c.pages) == 2
+    assert doc.unread_pages == [3]  # said, not silently dropped
+
+
+def test_unread_scans_are_reported_and_read_once_tesseract_is_there(tmp_path, monkeypatch, capsys):
+    from reportqa.cli import main
+
+    mixed, _ = ofx.make_mixed_pdf(tmp_path)
+    library = str(tmp_path / "lib")
+    with monkeypatch.context() as m:
+        ofx.hide_tesseract(m)
+        m.setenv("REPORTQA_LIBRARY", library)
+        assert main(["ingest", str(mixed), "--model", "fake"]) == 0
+    out = capsys.readouterr().out
+    assert "1 scanned pages not read" in out and "tesseract-ocr-chi-tra" in out
+    if ocr.ocr_missing() is None:  # with Tesseract, the same file is no longer "unchanged"
+        monkeypatch.setenv("REPORTQA_LIBRARY", library)
+        assert main(["ingest", str(mixed)]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("replaced") and "1 OCR'd" in out and "not read" not in out
 
 
 # ---- wiring: progress, the ingest result and the CLI line (OCR faked) ---------------------------

@@ -38,6 +38,7 @@ class IngestResult:
     seconds: float = 0.0
     reason: str = ""
     ocr_pages: int = 0  # pages whose text was read by OCR
+    unread_pages: int = 0  # scanned pages left unread because Tesseract is not installed
 
 
 def _context(section: list[str], text: str) -> list[str]:
@@ -91,6 +92,7 @@ def _done(path, status: str, doc: Document, seconds: float) -> IngestResult:
         doc.page_count,
         round(seconds, 2),
         ocr_pages=len(doc.ocr_pages),
+        unread_pages=len(doc.unread_pages),
     )
 
 

@@ -50,13 +50,17 @@ def load_document(
         first_heading,
         path.stem,
     )
+    unread = [p.number for p in pages if p.unread_scan]
     return Document(
         doc_id=doc_id or path.stem,
         title=title,
         source=path.name,
-        content_hash=content_hash(data),
+        # Scans left unread make another version: ingesting again once OCR is installed reads
+        # them instead of finding the file unchanged.
+        content_hash=content_hash(data) + ("+unread-scans" if unread else ""),
         page_count=len(pages) if is_pdf else None,
         meta=meta,
         chunks=chunks,
         ocr_pages=ocr_pages,
+        unread_pages=unread,
     )

@@ -17,6 +17,7 @@ class PageText:
     # text positions; empty when unknown (text files). Tells a wrapped table cell from a new one.
     line_x: tuple[float | None, ...] = ()
     ocr: bool = False  # the text was read from the page image by OCR, not from a text layer
+    unread_scan: bool = False  # a scanned page left unread: OCR (Tesseract) is not installed
     # Baseline y (points from the bottom edge) and font size of each line, like line_x.
     line_y: tuple[float | None, ...] = ()
     line_size: tuple[float | None, ...] = ()
@@ -105,3 +106,4 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     chunks: list[Chunk] = field(default_factory=list)
     ocr_pages: list[int] = field(default_factory=list)  # pages whose text came from OCR
+    unread_pages: list[int] = field(default_factory=list)  # scans left unread (no Tesseract)

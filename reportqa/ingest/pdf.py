@@ -8,6 +8,7 @@ import logging
 import math
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from reportqa.errors import IngestError
@@ -63,6 +64,8 @@ def read_pdf(
     missing = ocr.ocr_missing() if wanted else None
     if wanted and missing is None:
         pages = _with_ocr(path, data, pages, wanted, ocr_progress)
+    elif wanted:  # the text pages are still worth reading; the result says what was left out
+        pages = [replace(p, unread_scan=True) if p.number in wanted else p for p in pages]
     if not any(p.text.strip() for p in pages):
         problem = f"PDF has no text layer ({len(pages)} pages, scanned images?)"
         if missing:
