@@ -20,6 +20,7 @@ from reportqa.index import store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import load_embedder, resolve_model_id
 from reportqa.index.highlight import sentence_spans, sentence_weight
+from reportqa.index.stages import crash_point
 from reportqa.index.text import tokenize
 from reportqa.ingest import Document, load_document
 
@@ -158,6 +159,7 @@ class LibraryWriter:
             kept_ids, kept_vectors = vectors.all_vectors(index)
             keep = ~np.isin(kept_ids, np.array(old_ids, dtype=np.int64))
             new_ids = [i for doc, _ in items for i in self._insert(doc)]
+            crash_point("after-rows")
             index = vectors.build_index(
                 np.concatenate([kept_ids[keep], np.array(new_ids, dtype=np.int64)]),
                 np.vstack(
@@ -170,6 +172,7 @@ class LibraryWriter:
             store.set_meta(conn, "dim", str(dim))
             store.set_meta(conn, "generation", str(generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
+            crash_point("before-commit")
             conn.execute("COMMIT")
         except (OSError, sqlite3.OperationalError) as exc:  # a full disk: ENOSPC / SQLITE_FULL
             _rollback(conn)
@@ -180,6 +183,7 @@ class LibraryWriter:
         except BaseException:
             _rollback(conn)
             raise
+        crash_point("after-commit")
         store.remove_stale_files(self.path, generation + 1)
 
     def _delete_documents(self, doc_ids: list[str]) -> list[int]:
@@ -285,11 +289,13 @@ class LibraryWriter:
                 store.set_meta(conn, "dim", str(embedder.dim))
                 store.set_meta(conn, "generation", str(generation + 1))
                 store.write_index(index, store.faiss_path(self.path, generation + 1))
+                crash_point("before-commit")
                 conn.execute("COMMIT")
             except BaseException:
                 _rollback(conn)
                 raise
             self.model_id, self._embedder = model_id, embedder
+        crash_point("after-commit")
         store.remove_stale_files(self.path, generation + 1)
 
     def remove(self, doc_id: str) -> None:
