@@ -57,8 +57,8 @@ def running_app(library: Path, *options: str, env: dict | None = None):
     try:
         assert ready.wait(300), "".join(app.lines)  # a hang guard, not a speed limit
         app.printed_s = time.perf_counter() - started
-        deadline = time.monotonic() + 120
-        while httpx.get(app.url, timeout=60).status_code != 200 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 300
+        while httpx.get(app.url, timeout=300).status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.05)
         app.served_s = time.perf_counter() - started
         yield app

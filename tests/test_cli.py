@@ -23,7 +23,7 @@ def run(*args: str, library: Path, stdin: str | None = None) -> subprocess.Compl
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=600,  # a hang guard, not a speed limit
     )
 
 
@@ -123,7 +123,7 @@ def run_plain(*args: str, home: Path, stdin: str | None = None) -> subprocess.Co
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=600,  # a hang guard, not a speed limit
     )
 
 

@@ -152,7 +152,7 @@ def test_50_concurrent_questions_while_a_report_is_replaced(library, tmp_path):
             replaced_during = replaced[0] - replaced_before
         finally:
             stop.touch()
-            writer.wait(60)
+            writer.wait(600)
         assert writer.returncode == 0, writer.stderr.read()
         assert app.poll() is None, "the app died"
 

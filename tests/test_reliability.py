@@ -108,7 +108,7 @@ def hooked_env(dir: Path, **hooks) -> dict:
     }
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 120, **kwargs):
+def run_cli(*args: str, env: dict | None = None, timeout: float = 600, **kwargs):
     return subprocess.run(
         [*COMMAND, *args],
         capture_output=True,
@@ -346,9 +346,9 @@ def upload_app(base_library, tmp_path_factory):
 def call_api(url: str, endpoint: str, data: list) -> tuple[str, object]:
     """Call a Gradio endpoint over plain HTTP, as a browser does; (event, data) of its result."""
     base = url.rstrip("/") + "/gradio_api/call/" + endpoint
-    response = httpx.post(base, json={"data": data}, timeout=60)
+    response = httpx.post(base, json={"data": data}, timeout=600)
     response.raise_for_status()
-    with httpx.stream("GET", f"{base}/{response.json()['event_id']}", timeout=120) as stream:
+    with httpx.stream("GET", f"{base}/{response.json()['event_id']}", timeout=600) as stream:
         text = "".join(stream.iter_text())
     found = re.findall(r"^event: (\w+)\ndata: (.*)$", text, flags=re.M)
     event, payload = found[-1]
@@ -360,7 +360,7 @@ def upload_as(url: str, path: Path, filename: str) -> str:
     response = httpx.post(
         url.rstrip("/") + "/gradio_api/upload",
         files={"files": (filename, path.read_bytes())},
-        timeout=60,
+        timeout=600,
     )
     response.raise_for_status()
     [stored] = response.json()
@@ -426,7 +426,7 @@ def test_second_ingest_refuses_clearly_while_one_runs(base_library, tmp_path):
     )
     try:
         wait_until_stopped(proc)
-        out = run_cli("--library", str(lib_path), "ingest", str(second), timeout=120)
+        out = run_cli("--library", str(lib_path), "ingest", str(second))
         assert state_of(lib_path) == before, "a reader saw the unfinished write"
         proc.send_signal(signal.SIGCONT)
         assert out.returncode == 1 and "Traceback" not in out.stderr
@@ -435,7 +435,7 @@ def test_second_ingest_refuses_clearly_while_one_runs(base_library, tmp_path):
             f"failed     {second} not added: {lib_path}: another reportqa process is writing "
             "to this library; wait for it to finish and try again"
         )
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0 and stdout.startswith("added      first ("), stdout + stderr
     finally:
         if proc.poll() is None:
