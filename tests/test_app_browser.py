@@ -97,7 +97,11 @@ def server(library_dir, timings):
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            timeout=300_000,  # a hang guard
+        )
         yield browser
         browser.close()
 
