@@ -63,6 +63,17 @@ def variants(line: str) -> list[list[str]]:
     return out
 
 
+def command_of(argv: list[str]) -> str | None:
+    """The command in a README argv: the first word after the global options (None: only
+    global options, as in `reportqa --version`)."""
+    options = build_parser()._option_string_actions
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        takes_value = argv[i] in options and options[argv[i]].nargs != 0
+        i += 2 if takes_value else 1
+    return argv[i] if i < len(argv) else None
+
+
 def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
     [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     return dict(action.choices)
@@ -82,15 +93,22 @@ def test_the_readme_shows_commands() -> None:
 
 
 @pytest.mark.parametrize("line", documented_lines())
-def test_every_documented_command_line_is_accepted(line: str) -> None:
+def test_every_documented_command_line_is_accepted(line: str, capsys) -> None:
     for argv in variants(line):
+        if command_of(argv) is None:  # `reportqa --version`: prints and exits 0
+            with pytest.raises(SystemExit) as exit:
+                main(argv)
+            assert exit.value.code == 0 and capsys.readouterr().out, line
+            continue
         args = parse(argv)
-        assert args.command == argv[0] and callable(args.func)
+        assert args.command == command_of(argv) and callable(args.func)
 
 
 def test_every_documented_command_line_is_accepted_with_the_library_before_or_after() -> None:
     for line in documented_lines():
         argv = variants(line)[-1]
+        if command_of(argv) is None:
+            continue
         assert parse(["--library", "DIR", *argv]).library == "DIR"
         assert parse([*argv, "--library", "DIR"]).library == "DIR"
 
@@ -101,7 +119,7 @@ def test_the_readme_command_list_matches_reportqa_help(capsys) -> None:
     assert exit.value.code == 0
     [listed] = re.findall(r"^  \{([\w,-]+)\}", capsys.readouterr().out, flags=re.M)
     in_help = set(listed.split(","))
-    documented = {shlex.split(line)[1] for line in documented_lines()}
+    documented = {command_of(variants(line)[-1]) for line in documented_lines()} - {None}
     assert in_help == set(subcommands(build_parser()))
     assert documented == in_help, (
         f"in `reportqa --help` but not in README: {sorted(in_help - documented)}; "
@@ -118,6 +136,12 @@ def test_every_option_the_section_mentions_exists() -> None:
     mentioned = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", cli_section()))
     assert mentioned, "no options found in README's command-line section"
     assert mentioned <= known, f"README mentions unknown options: {sorted(mentioned - known)}"
+
+
+def test_the_command_of_a_usage_line() -> None:
+    assert command_of(["ask", "Q", "--library", "DIR"]) == "ask"
+    assert command_of(["--library", "DIR", "ask", "Q"]) == "ask"
+    assert command_of(["--version"]) is None
 
 
 def test_the_variants_of_a_usage_line() -> None:
