@@ -219,14 +219,55 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def package_version() -> str:
+    """The installed distribution's version (its metadata), else the source tree's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("reportqa")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from reportqa import __version__
+
+        return __version__
+
+
+class VersionAction(argparse.Action):
+    """`--version`: print the version and exit; the metadata is read only when asked."""
+
+    def __init__(
+        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None
+    ):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"reportqa {package_version()}")
+        parser.exit()
+
+
+def add_global_options(parser: argparse.ArgumentParser, on_subcommand: bool = False) -> None:
+    """Options every command takes, before or after its name (`reportqa ask Q --library DIR`).
+
+    On a subcommand the default is SUPPRESS, so a value given before the subcommand is kept.
+    """
+    default = argparse.SUPPRESS if on_subcommand else None
+    known = parser._option_string_actions
+    if "--library" not in known:
+        parser.add_argument(
+            "--library",
+            metavar="DIR",
+            default=default,
+            help="library directory (default: $REPORTQA_LIBRARY or a per-user data dir)",
+        )
+    if "--version" not in known:
+        parser.add_argument("--version", action=VersionAction, help="print the version and exit")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reportqa",
         description="Ask questions about Chinese government reports; get cited passages.",
     )
-    parser.add_argument(
-        "--library", help="library directory (default: $REPORTQA_LIBRARY or a per-user data dir)"
-    )
+    add_global_options(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("chunks", help="show how a file is split into chunks")
@@ -270,6 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_app_command(sub)
     add_eval_commands(sub)
+    for subparser in {id(p): p for p in sub.choices.values()}.values():  # aliases: once
+        add_global_options(subparser, on_subcommand=True)
     return parser
 
 

@@ -12,6 +12,7 @@ import io
 import random
 import re
 import sys
+import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -55,17 +56,34 @@ def make_reportlab_pdf(dir: Path) -> Path:
     return b.build_reportlab_pdf(b.source_pages(SAMPLE_TXT), Path(dir) / "sample-reportlab.pdf")
 
 
+@cache
+def _libreoffice_pdf_bytes() -> bytes:
+    """LibreOffice's PDF of the report, converted once per test session (soffice is slow)."""
+    with tempfile.TemporaryDirectory(prefix="reportqa-lo-pdf-") as tmp:
+        return builders().build_libreoffice_pdf(Path(tmp) / "sample-libreoffice.pdf").read_bytes()
+
+
 def make_libreoffice_pdf(dir: Path) -> Path:
-    """The re-flowed report converted by LibreOffice (slow-ish: starts soffice)."""
-    return builders().build_libreoffice_pdf(Path(dir) / "sample-libreoffice.pdf")
+    """The re-flowed report converted by LibreOffice (converted once per session, then copied)."""
+    path = Path(dir) / "sample-libreoffice.pdf"
+    path.write_bytes(_libreoffice_pdf_bytes())
+    return path
 
 
-def make_large_pdf(dir: Path, n_pages: int = 300) -> Path:
-    """A ``n_pages``-page PDF repeating the report's pages (reportlab), for scale tests."""
+@cache
+def _large_pdf_bytes(n_pages: int) -> bytes:
     b = builders()
     pages = b.source_pages(SAMPLE_TXT)
     repeated = [pages[i % len(pages)] for i in range(n_pages)]
-    return b.build_reportlab_pdf(repeated, Path(dir) / f"large-{n_pages}-pages.pdf")
+    with tempfile.TemporaryDirectory(prefix="reportqa-large-pdf-") as tmp:
+        return b.build_reportlab_pdf(repeated, Path(tmp) / "large.pdf").read_bytes()
+
+
+def make_large_pdf(dir: Path, n_pages: int = 300) -> Path:
+    """A ``n_pages``-page PDF repeating the report's pages (reportlab, built once per session)."""
+    path = Path(dir) / f"large-{n_pages}-pages.pdf"
+    path.write_bytes(_large_pdf_bytes(n_pages))
+    return path
 
 
 # ---- bad PDFs ---------------------------------------------------------------------------------

@@ -97,7 +97,11 @@ def server(library_dir, timings):
 @pytest.fixture(scope="module")
 def browser():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            timeout=300_000,  # a hang guard
+        )
         yield browser
         browser.close()
 
@@ -105,6 +109,7 @@ def browser():
 def open_page(browser, url: str):
     """A fresh browser tab on the app; records dialogs and every request it makes."""
     context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="zh-TW")
+    context.set_default_timeout(300_000)  # a hang guard: a busy machine answers slowly
     page = context.new_page()
     page.dialogs, page.requests = [], []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))

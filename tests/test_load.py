@@ -2,7 +2,9 @@
 report. Zero errors; every answer is the library's answer in one of its two states.
 
 Throughput and p95 latency are printed and saved to $REPORTQA_ARTIFACTS/load.json (default
-artifacts/); they are measurements, not pass/fail thresholds.
+artifacts/); they are measurements, not pass/fail thresholds. The questions go on (in rounds of
+50) until the report has been replaced at least twice while they ran, so a slow or busy machine
+makes the test longer, never red.
 """
 
 import os
@@ -45,7 +47,8 @@ QUESTIONS = [
     "RIKEN第五期中長期計畫涵蓋哪幾年？",
     "What does JST's SPRING program fund?",
 ]
-THREADS, PER_THREAD, TOP_K = 10, 5, 5  # 50 questions
+THREADS, PER_THREAD, TOP_K = 10, 5, 5  # 50 questions a round
+ROUNDS = 20  # at most; rounds stop once the report was replaced twice meanwhile
 DOC = "field-trip"
 
 # Replaces report DOC with version A, B, A, ... until told to stop (bounded in count and time).
@@ -56,9 +59,9 @@ WRITER = textwrap.dedent(
     from reportqa.index.library import Library
     lib = Library.open(sys.argv[1])
     files, stop = [Path(sys.argv[2]), Path(sys.argv[3])], Path(sys.argv[4])
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 1800  # a hang guard: the test tells it to stop
     n = 0
-    while not stop.exists() and time.monotonic() < deadline and n < 2000:
+    while not stop.exists() and time.monotonic() < deadline and n < 20000:
         [result] = lib.ingest([files[n % 2]], doc_id="field-trip")
         assert result.status == "replaced", result
         n += 1
@@ -119,9 +122,9 @@ def test_50_concurrent_questions_while_a_report_is_replaced(library, tmp_path):
                     replaced[0] = int(line)
 
             threading.Thread(target=count, daemon=True).start()
-            deadline = time.monotonic() + 30
-            while replaced[0] < 3 and time.monotonic() < deadline:  # the writer is going
-                time.sleep(0.01)
+            deadline = time.monotonic() + 300  # a hang guard, not a speed limit
+            while replaced[0] < 3 and time.monotonic() < deadline and writer.poll() is None:
+                time.sleep(0.01)  # the writer is going
             assert replaced[0] >= 3, writer.stderr.read() if writer.poll() is not None else ""
 
             def ask(k: int) -> list[tuple[str, float, dict | str]]:
@@ -131,7 +134,7 @@ def test_50_concurrent_questions_while_a_report_is_replaced(library, tmp_path):
                     started = time.perf_counter()
                     try:
                         job = clients[k].submit(question, TOP_K, [], api_name="/ask")
-                        answer = job.result(timeout=60)
+                        answer = job.result(timeout=300)  # a hang guard
                     except Exception as exc:
                         answer = f"{type(exc).__name__}: {exc}"
                     out.append((question, time.perf_counter() - started, answer))
@@ -139,19 +142,23 @@ def test_50_concurrent_questions_while_a_report_is_replaced(library, tmp_path):
 
             replaced_before = replaced[0]
             started = time.perf_counter()
+            results = []
             with ThreadPoolExecutor(THREADS) as pool:
-                results = [r for batch in pool.map(ask, range(THREADS)) for r in batch]
+                for _ in range(ROUNDS):
+                    results += [r for batch in pool.map(ask, range(THREADS)) for r in batch]
+                    if replaced[0] - replaced_before >= 2 or writer.poll() is not None:
+                        break
             wall = time.perf_counter() - started
             replaced_during = replaced[0] - replaced_before
         finally:
             stop.touch()
-            writer.wait(60)
+            writer.wait(600)
         assert writer.returncode == 0, writer.stderr.read()
         assert app.poll() is None, "the app died"
 
     errors = [(q, a) for q, _, a in results if isinstance(a, str)]
     assert errors == [], errors[:3]
-    assert len(results) == THREADS * PER_THREAD
+    assert results and len(results) % (THREADS * PER_THREAD) == 0
     states = []
     for question, _, answer in results:
         state = [

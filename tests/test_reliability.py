@@ -2,8 +2,9 @@
 of a running `reportqa ingest`; a full disk; a read-only library; two ingests at once.
 
 Subprocesses run the real `reportqa` console script. A `sitecustomize` written by
-`hooked_env` (and imported by Python at start-up) can slow the fake embedder down and pause
-inside the index write, so that kills land where they should; it changes nothing else.
+`hooked_env` (and imported by Python at start-up) can log network calls and fill the disk just
+before the vector file is written; it changes nothing else. Kills at every stage of a write
+are in test_crash.py; a writer pauses at a named stage (reportqa.index.stages) here.
 """
 
 import os
@@ -20,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -30,9 +30,11 @@ from app_process import served
 pytest.importorskip("reportlab")
 
 import pdf_fixtures as fx
+from test_crash import wait_until_stopped
 from test_ingest_inputs import BAD  # bad inputs and the words their one-line errors must say
 
 from reportqa.errors import LibraryError
+from reportqa.index import stages
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
 from reportqa.ingest import load_document
@@ -76,45 +78,20 @@ if _hooks.get("audit_log"):  # record every network call the process makes
 
     sys.addaudithook(_audit)
 
-if "embed_delay" in _hooks:  # a slow embedder: the run is long enough to kill anywhere
-    from reportqa.index import embedders
-
-    _embed = embedders.FakeEmbedder.embed_passages
-
-    def _slow(self, texts):
-        if _hooks.get("marker"):
-            open(_hooks["marker"], "a").close()
-        time.sleep(_hooks["embed_delay"])
-        return _embed(self, texts)
-
-    embedders.FakeEmbedder.embed_passages = _slow
-
-if _hooks.get("replace_delay"):  # pause with the new vectors-N.tmp written, before its rename
-    _replace = os.replace
-
-    def _paused_replace(src, dst, *args, **kwargs):
-        if str(src).endswith(".tmp") and "vectors-" in str(src):
-            time.sleep(_hooks["replace_delay"])
-        return _replace(src, dst, *args, **kwargs)
-
-    os.replace = _paused_replace
-
-if _hooks.get("commit_delay") or _hooks.get("ballast"):
+if _hooks.get("ballast"):
     from reportqa.index import store
 
     _write_index = store.write_index
 
-    def _write(index, target):
-        if _hooks.get("ballast"):  # fill the disk just before the vector file is written
-            with open(_hooks["ballast"], "wb") as fh:
-                try:
-                    while True:
-                        fh.write(bytes(1 << 16))
-                        fh.flush()
-                except OSError:
-                    pass
+    def _write(index, target):  # fill the disk just before the vector file is written
+        with open(_hooks["ballast"], "wb") as fh:
+            try:
+                while True:
+                    fh.write(bytes(1 << 16))
+                    fh.flush()
+            except OSError:
+                pass
         _write_index(index, target)
-        time.sleep(_hooks.get("commit_delay", 0))  # vectors-N.faiss in place, not committed
 
     store.write_index = _write
 '''
@@ -132,7 +109,7 @@ def hooked_env(dir: Path, **hooks) -> dict:
     }
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 120, **kwargs):
+def run_cli(*args: str, env: dict | None = None, timeout: float = 600, **kwargs):
     return subprocess.run(
         [*COMMAND, *args],
         capture_output=True,
@@ -380,9 +357,9 @@ def upload_app(base_library, tmp_path_factory):
 def call_api(url: str, endpoint: str, data: list) -> tuple[str, object]:
     """Call a Gradio endpoint over plain HTTP, as a browser does; (event, data) of its result."""
     base = url.rstrip("/") + "/gradio_api/call/" + endpoint
-    response = httpx.post(base, json={"data": data}, timeout=60)
+    response = httpx.post(base, json={"data": data}, timeout=600)
     response.raise_for_status()
-    with httpx.stream("GET", f"{base}/{response.json()['event_id']}", timeout=120) as stream:
+    with httpx.stream("GET", f"{base}/{response.json()['event_id']}", timeout=600) as stream:
         text = "".join(stream.iter_text())
     found = re.findall(r"^event: (\w+)\ndata: (.*)$", text, flags=re.M)
     event, payload = found[-1]
@@ -394,7 +371,7 @@ def upload_as(url: str, path: Path, filename: str) -> str:
     response = httpx.post(
         url.rstrip("/") + "/gradio_api/upload",
         files={"files": (filename, path.read_bytes())},
-        timeout=60,
+        timeout=600,
     )
     response.raise_for_status()
     [stored] = response.json()
@@ -441,142 +418,6 @@ def test_app_upload_of_bad_and_odd_inputs(upload_app, inputs, name):
     assert all(p.is_relative_to(lib.path) for p in new), sorted(map(str, new))
 
 
-# ----- kill -9 during `reportqa ingest` -------------------------------------------------------
-
-
-def version_of(lib: Library, doc_id: str) -> str | None:
-    """The version number written into a report's text ("第N版"), or None when absent."""
-    found = {m for t in doc_chunks(lib, doc_id).values() for m in re.findall(r"第(\d+)版", t)}
-    assert len(found) <= 1, f"{doc_id}: chunks of two versions mixed: {found}"
-    return found.pop() if found else None
-
-
-class CrashRig:
-    """A library, files to ingest in one `reportqa ingest` run, and what must survive a kill."""
-
-    def __init__(self, base: Path, tmp: Path) -> None:
-        self.tmp = tmp
-        self.lib = copy_library(base, tmp / "lib")
-        self.src = tmp / "src"
-        self.src.mkdir()
-        shutil.copy(fx.SAMPLE_PDF, self.src / "sample-pdf.pdf")  # a PDF: extraction takes time
-        self.n = 0
-        self.write_versions()
-        proc = run_cli("--library", str(self.lib), "ingest", *self.files())
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        with Library.open(self.lib) as lib:
-            self.baseline = self.answers(lib)
-            self.versions = {d: version_of(lib, d) for d in ("other", "extra")}
-
-    def files(self) -> list[str]:
-        return [str(self.src / n) for n in ("other.txt", "sample-pdf.pdf", "extra.txt")]
-
-    def write_versions(self) -> None:
-        """A new version of `other` (replaced) and `extra` (added, then replaced)."""
-        self.n += 1
-        n = self.n
-        (self.src / "other.txt").write_text(f"壹、 版本\n這是第{n}版的報告，編號{n}。\n" * 30)
-        (self.src / "extra.txt").write_text(f"貳、 附錄\n附加報告第{n}版，內容{n}。\n" * 30)
-
-    @staticmethod
-    def answers(lib: Library):
-        """Best passage per question and all chunks of the reports a kill must not touch."""
-        best = [lib.ask(q, top_k=1, doc_ids=[SAMPLE]).passages[0].text for q in QUESTIONS]
-        kept = {d: doc_chunks(lib, d) for d in (SAMPLE, "2026-taiwan-germany-quantum")}
-        return best, kept, doc_chunks(lib, "sample-pdf")
-
-    def start(self, **hooks) -> subprocess.Popen:
-        self.write_versions()
-        return subprocess.Popen(
-            [*COMMAND, "--library", str(self.lib), "ingest", *self.files()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=hooked_env(self.tmp, **hooks) | {"PYTHONUNBUFFERED": "1"},
-        )
-
-    def verify(self, what: str) -> int:
-        """The library opens, is consistent, answers as before; each report is one version."""
-        with Library.open(self.lib) as lib:
-            assert lib.check() == [], f"{what}: inconsistent"
-            assert self.answers(lib) == self.baseline, f"{what}: old reports answer differently"
-            for doc_id, old in self.versions.items():
-                now = version_of(lib, doc_id)
-                assert now in (old, str(self.n)), f"{what}: {doc_id} is version {now}"
-                self.versions[doc_id] = now
-            return lib.stats()["generation"]
-
-
-def kill(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
-
-
-@pytest.mark.slow
-def test_kill_9_of_the_ingest_command_at_moments_spread_over_the_run(base_library, tmp_path):
-    rig = CrashRig(base_library, tmp_path)
-    hooks = {"embed_delay": 0.05}
-    runs = []
-    for _ in range(2):  # unkilled runs, to time one
-        started = time.perf_counter()
-        proc = rig.start(**hooks)
-        assert proc.wait(60) == 0, proc.communicate()
-        runs.append(time.perf_counter() - started)
-        rig.verify("full run")
-    run, trials = min(runs), 20
-    files_done = []  # files the run had reported on when it was killed: 0 to 3
-    for trial in range(trials):
-        at = run * (trial + 0.5) / trials  # start-up, extraction, embedding, writes, exit
-        proc = rig.start(**hooks)
-        time.sleep(at)
-        if proc.poll() is None:
-            kill(proc)
-        files_done.append(len(proc.stdout.read().splitlines()))
-        rig.verify(f"kill at {at:.2f} s of {run:.2f} s")
-    print(f"\nkilled at {run:.2f} s x (i + 0.5)/20; files reported done by then: {files_done}")
-    assert files_done.count(3) <= 6, f"most kills came after the run had ended: {files_done}"
-    assert {0, 1, 2} <= set(files_done), f"kills missed a stretch of the run: {files_done}"
-    assert set(rig.versions.values()) - {None, "1", "2", "3"}, "no killed run ever committed"
-
-
-def files_like(path: Path, pattern: str) -> dict[str, tuple]:
-    """Files matching `pattern`, each with what changes when it is written anew."""
-    found = {}
-    for p in path.glob(pattern):
-        with contextlib.suppress(FileNotFoundError):
-            st = p.stat()
-            found[p.name] = (st.st_ino, st.st_mtime_ns, st.st_size)
-    return found
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("window", ["tmp-written", "faiss-renamed"])
-def test_kill_9_inside_the_index_write(base_library, tmp_path, window):
-    """Kill with the next vectors file half-way in place, before SQLite commits to it."""
-    rig = CrashRig(base_library, tmp_path)
-    pattern = "vectors-*.tmp" if window == "tmp-written" else "vectors-*.faiss"
-    for commit in (1, 2, 1, 2):  # a run writes twice: `other`, then `extra` (the PDF is unchanged)
-        generation = rig.verify("before")
-        present = files_like(rig.lib, pattern)
-        proc = rig.start(embed_delay=0.0, replace_delay=0.4, commit_delay=0.4)
-        seen: set[str] = set()
-        deadline = time.monotonic() + 30
-        while len(seen) < commit and time.monotonic() < deadline and proc.poll() is None:
-            now = files_like(rig.lib, pattern)
-            seen |= {name for name, key in now.items() if present.get(name) != key}
-            time.sleep(0.002)
-        assert len(seen) == commit, f"never saw write {commit}: {proc.communicate()}"
-        kill(proc)
-        after = rig.verify(f"killed at write {commit}, {window}")
-        assert after == generation + commit - 1, (
-            "the killed write was committed, or an earlier one lost"
-        )
-    # the next run cleans up what the kills left behind
-    proc = rig.start()
-    assert proc.wait(60) == 0, proc.communicate()
-    rig.verify("clean run")
-    assert not list(rig.lib.glob("*.tmp")) and len(list(rig.lib.glob("vectors-*"))) <= 2
-
-
 # ----- two ingests at once ---------------------------------------------------------------------
 
 
@@ -586,34 +427,31 @@ def test_second_ingest_refuses_clearly_while_one_runs(base_library, tmp_path):
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
     first.write_text("壹、 第一份\n北海道的雪冰研究中心。\n" * 40, encoding="utf-8")
     second.write_text("壹、 第二份\n沖繩的珊瑚礁研究站。\n", encoding="utf-8")
-    marker = tmp_path / "embedding"
+    # The first ingest stops itself inside its write (lock held, SQLite transaction open).
     proc = subprocess.Popen(
         [*COMMAND, "--library", str(lib_path), "ingest", str(first)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=hooked_env(tmp_path, embed_delay=0.6, marker=str(marker)),  # 5 batches: 3 s
+        env=hooked_env(tmp_path) | {stages.PAUSE_AT: "after-rows"},
     )
     try:
-        deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        assert marker.exists(), proc.communicate()
-        started = time.perf_counter()
-        out = run_cli("--library", str(lib_path), "ingest", str(second), timeout=30)
-        assert time.perf_counter() - started < 10  # refused, not hung
-        assert proc.poll() is None, "the first ingest ended before the second was tried"
+        wait_until_stopped(proc)
+        out = run_cli("--library", str(lib_path), "ingest", str(second))
+        assert state_of(lib_path) == before, "a reader saw the unfinished write"
+        proc.send_signal(signal.SIGCONT)
         assert out.returncode == 1 and "Traceback" not in out.stderr
         [line] = out.stdout.splitlines()
         assert line == (
             f"failed     {second} not added: {lib_path}: another reportqa process is writing "
             "to this library; wait for it to finish and try again"
         )
-        stdout, stderr = proc.communicate(timeout=60)
+        stdout, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0 and stdout.startswith("added      first ("), stdout + stderr
     finally:
         if proc.poll() is None:
-            kill(proc)
+            proc.kill()
+            proc.wait()
     with Library.open(lib_path) as lib:
         assert lib.check() == []
         docs = {d["doc_id"]: d for d in lib.documents()}

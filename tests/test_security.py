@@ -180,7 +180,7 @@ def tampered_copy(clean: Path, tmp_path: Path, name: str) -> tuple[Path, Path]:
 def test_tampered_library_file_is_a_clean_error_not_code(clean_library, tmp_path, name):
     lib, marker = tampered_copy(clean_library, tmp_path, name)
     # the CLI, as a user runs it
-    out = run_cli("--library", str(lib), "ask", QUESTIONS[0], cwd=tmp_path, timeout=60)
+    out = run_cli("--library", str(lib), "ask", QUESTIONS[0], cwd=tmp_path, timeout=600)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Traceback" not in out.stderr and out.stdout == ""
     [line] = out.stderr.splitlines()

@@ -22,6 +22,7 @@ from reportqa.errors import LibraryError
 from reportqa.index import sentence_vectors, vectors
 from reportqa.index.rows import ChunkRows, StoredChunk  # noqa: F401 (StoredChunk: public)
 from reportqa.index.sentence_vectors import SentenceVectors
+from reportqa.index.stages import crash_point
 
 SCHEMA_VERSION = 2
 DB_NAME = "library.sqlite"
@@ -183,9 +184,12 @@ def write_index(index, target: Path) -> None:
     tmp = target.with_suffix(".tmp")
     try:
         faiss.write_index(index, str(tmp))
+        crash_point("after-vector-write")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        crash_point("after-vector-fsync")
         os.replace(tmp, target)
+        crash_point("after-vector-rename")
     except RuntimeError as exc:  # faiss reports a failed write (e.g. a full disk) this way
         tmp.unlink(missing_ok=True)
         reason = re.search(r"\(([^()]+)\)\s*$", str(exc))

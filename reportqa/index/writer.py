@@ -21,6 +21,7 @@ from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import load_embedder, resolve_model_id
 from reportqa.index.highlight import sentence_weight
 from reportqa.index.ingest_run import EMBED_BATCH, PROGRESS_STEP, Pending, Run
+from reportqa.index.stages import crash_point
 from reportqa.index.text import tokenize
 from reportqa.ingest import Document, load_document
 from reportqa.ingest.sentences import evidence_units
@@ -277,6 +278,7 @@ class LibraryWriter:
             keep = ~np.isin(kept_ids, np.array(old_ids, dtype=np.int64))
             inserted = [self._insert(doc) for doc, *_ in items]
             new_ids = [i for chunk_ids, _ in inserted for i in chunk_ids]
+            crash_point("after-rows")
             index = vectors.build_index(
                 np.concatenate([kept_ids[keep], np.array(new_ids, dtype=np.int64)]),
                 np.vstack(
@@ -294,6 +296,7 @@ class LibraryWriter:
             store.set_meta(conn, "sentence_vectors", "1")
             sentence_vectors.write(sentences, sentence_vectors.file_path(self.path, generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
+            crash_point("before-commit")
             conn.execute("COMMIT")
         except (OSError, sqlite3.OperationalError) as exc:  # a full disk: ENOSPC / SQLITE_FULL
             _rollback(conn)
@@ -304,6 +307,7 @@ class LibraryWriter:
         except BaseException:
             _rollback(conn)
             raise
+        crash_point("after-commit")
         store.remove_stale_files(self.path, generation + 1)
 
     def _next_sentence_vectors(
@@ -468,11 +472,13 @@ class LibraryWriter:
                     sentence_vectors.file_path(self.path, generation + 1),
                 )
                 store.write_index(index, store.faiss_path(self.path, generation + 1))
+                crash_point("before-commit")
                 conn.execute("COMMIT")
             except BaseException:
                 _rollback(conn)
                 raise
             self.model_id, self._embedder = model_id, embedder
+        crash_point("after-commit")
         store.remove_stale_files(self.path, generation + 1)
 
     def remove(self, doc_id: str) -> None:
