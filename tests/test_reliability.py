@@ -84,11 +84,11 @@ if _hooks.get("ballast"):
     _write_index = store.write_index
 
     def _write(index, target):  # fill the disk just before the vector file is written
-        with open(_hooks["ballast"], "wb") as fh:
+        # Unbuffered: a write the full disk cut short leaves nothing for close() to retry.
+        with open(_hooks["ballast"], "wb", buffering=0) as fh:
             try:
                 while True:
                     fh.write(bytes(1 << 16))
-                    fh.flush()
             except OSError:
                 pass
         _write_index(index, target)

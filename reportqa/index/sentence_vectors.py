@@ -7,13 +7,16 @@ next generation's file, fsync it and only then commit (as for the FAISS file).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from reportqa.errors import LibraryError
+from reportqa.index.durable import replace_durably
+
+WRITE_ROWS = 65536  # rows per write() call: bounded memory for the bytes of each
 
 
 def file_path(path: Path, generation: int) -> Path:
@@ -61,21 +64,17 @@ def build(sids: np.ndarray, cids: np.ndarray, vectors: np.ndarray, dim: int) -> 
 
 def write(vectors: SentenceVectors, target: Path) -> None:
     """Write durably: temp file, fsync, rename, fsync the directory."""
-    tmp = target.with_suffix(".tmp")
-    try:
+
+    def save(tmp: Path) -> None:
+        # Python's own writes, not numpy's fwrite: a full disk or a file-size limit then raises
+        # its errno (ENOSPC, EFBIG) instead of "N requested and M written".
+        rows = np.ascontiguousarray(vectors.rows)
         with open(tmp, "wb") as fh:
-            np.save(fh, vectors.rows, allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+            npy_format.write_array_header_1_0(fh, npy_format.header_data_from_array_1_0(rows))
+            for start in range(0, len(rows), WRITE_ROWS):
+                fh.write(rows[start : start + WRITE_ROWS].tobytes())
+
+    replace_durably(target, save)
 
 
 def read(target: Path, dim: int) -> SentenceVectors | None:

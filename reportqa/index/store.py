@@ -20,9 +20,9 @@ import numpy as np
 
 from reportqa.errors import LibraryError
 from reportqa.index import sentence_vectors, vectors
+from reportqa.index.durable import replace_durably
 from reportqa.index.rows import ChunkRows, StoredChunk  # noqa: F401 (StoredChunk: public)
 from reportqa.index.sentence_vectors import SentenceVectors
-from reportqa.index.stages import crash_point
 
 SCHEMA_VERSION = 2
 DB_NAME = "library.sqlite"
@@ -181,27 +181,12 @@ def write_index(index, target: Path) -> None:
     """Write a FAISS index durably: temp file, fsync, rename, fsync the directory."""
     import faiss
 
-    tmp = target.with_suffix(".tmp")
     try:
-        faiss.write_index(index, str(tmp))
-        crash_point("after-vector-write")
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        crash_point("after-vector-fsync")
-        os.replace(tmp, target)
-        crash_point("after-vector-rename")
+        replace_durably(target, lambda tmp: faiss.write_index(index, str(tmp)))
     except RuntimeError as exc:  # faiss reports a failed write (e.g. a full disk) this way
-        tmp.unlink(missing_ok=True)
         reason = re.search(r"\(([^()]+)\)\s*$", str(exc))
-        raise OSError(f"{tmp.name}: {reason[1] if reason else 'write failed'}") from None
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        tmp = target.with_suffix(".tmp").name
+        raise OSError(f"{tmp}: {reason[1] if reason else 'write failed'}") from None
 
 
 def read_index(target: Path, dim: int):
