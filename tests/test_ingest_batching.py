@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from reportqa.errors import LibraryError
-from reportqa.index import writer
+from reportqa.index import ingest_run, writer
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library, embedding_text
 from reportqa.ingest import load_document
@@ -63,7 +63,7 @@ def test_files_are_embedded_together_and_each_gets_its_own_vectors(tmp_path):
     assert [r.status for r in results] == ["added"] * 6
     assert [r.path for r in results] == [str(p) for p in paths]
     # Each file's chunks and sentences, embedded once each, in calls that span files.
-    per_file = [len(writer._texts_to_embed(load_document(p))) for p in paths]
+    per_file = [len(ingest_run._texts_to_embed(load_document(p))) for p in paths]
     assert len(embedder.calls) < len(paths)
     assert max(embedder.calls) > max(per_file)
     assert sum(embedder.calls) == sum(per_file)
@@ -104,13 +104,13 @@ def test_a_bad_file_or_a_failed_write_fails_alone_and_results_keep_their_order(
 
 
 def test_progress_counts_every_text_of_the_run_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(writer, "EMBED_BATCH", 8)
+    monkeypatch.setattr(ingest_run, "EMBED_BATCH", 8)
     monkeypatch.setattr(writer, "PROGRESS_STEP", 3)
     paths = reports(tmp_path / "src", 5)
     lib = Library.open(tmp_path / "lib", embedder=FakeEmbedder())
     seen = []
     lib.ingest(paths, progress=lambda done, total: seen.append((done, total)))
-    texts = sum(len(writer._texts_to_embed(load_document(p))) for p in paths)  # chunks, sentences
+    texts = sum(len(ingest_run._texts_to_embed(load_document(p))) for p in paths)  # with sentences
     dones = [d for d, _ in seen]
     assert dones == sorted(dones) and seen[-1] == (texts, texts)
     assert all(d <= t for d, t in seen)

@@ -9,62 +9,31 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 
-from reportqa.errors import IngestError, LibraryError, ReportQAError
+from reportqa.errors import LibraryError
 from reportqa.index import sentence_vectors, store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import load_embedder, resolve_model_id
 from reportqa.index.highlight import sentence_weight
-from reportqa.index.ingest_run import EMBED_BATCH, PROGRESS_STEP, Pending, Run
+from reportqa.index.ingest_run import (  # noqa: F401 (IngestResult: public API)
+    PROGRESS_STEP,
+    BatchIngest,
+    IngestResult,
+    _texts_to_embed,
+    _with_vectors,
+)
+from reportqa.index.passages import (
+    embedding_text,
+    lexical_text,
+    sentence_texts,
+)
 from reportqa.index.stages import crash_point
 from reportqa.index.text import tokenize
-from reportqa.ingest import Document, load_document
+from reportqa.ingest import Document
 from reportqa.ingest.sentences import evidence_units
-
-
-@dataclass
-class IngestResult:
-    """What happened to one file: added / replaced / unchanged / failed."""
-
-    path: str
-    status: str
-    doc_id: str = ""
-    chunks: int = 0
-    pages: int | None = None
-    seconds: float = 0.0
-    reason: str = ""
-    ocr_pages: int = 0  # pages whose text was read by OCR
-    unread_pages: int = 0  # scanned pages left unread because Tesseract is not installed
-
-
-def _context(section: list[str], text: str) -> list[str]:
-    """The nearest section titles that the text does not already start with or contain."""
-    return [title for title in section[-2:] if title not in text]
-
-
-def embedding_text(section: list[str], text: str) -> str:
-    """What the embedder sees: the nearest section titles give a passage its context."""
-    context = " › ".join(_context(section, text))
-    return f"{context}\n{text}" if context else text
-
-
-def sentence_texts(doc: Document) -> list[str]:
-    """The texts whose vectors `add_documents` takes: each chunk's evidence units, in order."""
-    return [
-        chunk.display_text[start:end]
-        for chunk in doc.chunks
-        for start, end in evidence_units(chunk.display_text)
-    ]
-
-
-def lexical_text(section: list[str], text: str) -> str:
-    """What the lexical index sees: the text plus section titles it lacks (counted once)."""
-    return " ".join([*_context(section, text), text])
 
 
 def _rollback(conn) -> None:
@@ -73,129 +42,8 @@ def _rollback(conn) -> None:
         conn.execute("ROLLBACK")
 
 
-def _texts_to_embed(doc: Document) -> list[str]:
-    """A document's chunk texts, then its sentence texts: embedded in one go."""
-    return [embedding_text(c.section, c.display_text) for c in doc.chunks] + sentence_texts(doc)
-
-
-def _with_vectors(doc: Document, matrix: np.ndarray) -> tuple:
-    """(document, chunk vectors, sentence vectors) from the vectors of _texts_to_embed(doc)."""
-    n = len(doc.chunks)
-    return doc, matrix[:n], matrix[n:]
-
-
-def _done(path, status: str, doc: Document, seconds: float) -> IngestResult:
-    return IngestResult(
-        str(path),
-        status,
-        doc.doc_id,
-        len(doc.chunks),
-        doc.page_count,
-        round(seconds, 2),
-        ocr_pages=len(doc.ocr_pages),
-        unread_pages=len(doc.unread_pages),
-    )
-
-
-def _failed(path, exc: ReportQAError, seconds: float) -> IngestResult:
-    # Library-level failures (locked, read-only, full disk) name the library: say which report
-    # was not added, too.
-    reason = str(exc) if isinstance(exc, IngestError) else f"{path} not added: {exc}"
-    return IngestResult(str(path), "failed", reason=reason, seconds=round(seconds, 2))
-
-
-class LibraryWriter:
+class LibraryWriter(BatchIngest):
     """The writing half of Library (which provides path, _conn, _lock, embedder, snapshot)."""
-
-    def ingest(
-        self,
-        paths: Iterable[str | Path],
-        doc_id: str | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        ocr_progress: Callable[[int, int], None] | None = None,
-        on_result: Callable[[IngestResult], None] | None = None,
-    ) -> list[IngestResult]:
-        """Add or update reports; each file is one all-or-nothing write.
-
-        Chunks of consecutive files are embedded together in batches of EMBED_BATCH texts (a
-        batched encoder is faster on many texts); each file is written as soon as its vectors
-        are ready; a file's sentences are embedded in the same batches as its chunks.
-        `progress(done, total)` counts texts (chunks and sentences) over the whole run; `total`
-        is an estimate until every file is read (texts so far per file read × files).
-        `ocr_progress(done, total)` counts a file's pages read by OCR. `on_result` hears each
-        file's result as it is decided, in the order of `paths`.
-        """
-        paths = list(paths)
-        results: list[IngestResult | None] = [None] * len(paths)
-        pending: list[Pending] = []
-        run = Run(len(paths), progress)
-
-        def decide(index: int, result: IngestResult) -> None:
-            results[index] = result
-            # Report results in input order: a file waits for those before it.
-            while run.reported < len(results) and results[run.reported] is not None:
-                if on_result:
-                    on_result(results[run.reported])
-                run.reported += 1
-
-        for index, path in enumerate(paths):
-            started = time.perf_counter()
-            try:
-                doc = load_document(path, doc_id=doc_id, ocr_progress=ocr_progress)
-            except ReportQAError as exc:
-                decide(index, _failed(path, exc, time.perf_counter() - started))
-                run.files_read += 1
-                continue
-            run.files_read += 1
-            if self._stored_hash(doc.doc_id) == doc.content_hash:
-                decide(index, _done(path, "unchanged", doc, time.perf_counter() - started))
-                continue
-            texts = _texts_to_embed(doc)
-            pending.append(Pending(index, path, doc, texts, time.perf_counter() - started))
-            run.add_chunks(len(texts))
-            if sum(len(p.texts) for p in pending) >= EMBED_BATCH:
-                self._flush(pending, run, decide)
-                pending = []
-        self._flush(pending, run, decide)
-        return [r for r in results if r is not None]
-
-    def _stored_hash(self, doc_id: str) -> str | None:
-        row = self._conn.execute(
-            "SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
-        return row[0] if row else None
-
-    def _flush(self, pending: list[Pending], run: Run, decide) -> None:
-        """Embed the pending files' chunks in one go, then write each file on its own."""
-        if not pending:
-            return
-        texts = [t for p in pending for t in p.texts]
-        started = time.perf_counter()
-        try:
-            matrix = self._embed(texts, run.chunk_progress)
-        except ReportQAError as exc:
-            for p in pending:
-                decide(p.index, _failed(p.path, exc, p.seconds + time.perf_counter() - started))
-            return
-        per_chunk = (time.perf_counter() - started) / max(len(texts), 1)
-        offset = 0
-        for p in pending:
-            vectors = matrix[offset : offset + len(p.texts)]
-            offset += len(p.texts)
-            written = time.perf_counter()
-            try:
-                with store.write_lock(self.path), self._lock:
-                    old = self._stored_hash(p.doc.doc_id)
-                    if old == p.doc.content_hash:
-                        status = "unchanged"  # another process stored it meanwhile
-                    else:
-                        self._write([_with_vectors(p.doc, vectors)])
-                        status = "replaced" if old else "added"
-            except ReportQAError as exc:
-                decide(p.index, _failed(p.path, exc, p.seconds + time.perf_counter() - written))
-                continue
-            seconds = p.seconds + per_chunk * len(p.texts) + time.perf_counter() - written
-            decide(p.index, _done(p.path, status, p.doc, seconds))
 
     def add_document(
         self, doc: Document, progress: Callable[[int, int], None] | None = None
