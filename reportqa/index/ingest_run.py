@@ -14,8 +14,11 @@ from reportqa.index import store
 from reportqa.index.passages import embedding_text, sentence_texts
 from reportqa.ingest import Document, load_document
 
-EMBED_BATCH = 256  # chunk texts embedded together, across files
-PROGRESS_STEP = 32  # texts per embed_passages call: one progress tick (a few seconds)
+EMBED_BATCH = 512  # chunk and sentence texts embedded together, across files
+# Texts per embed_passages call, one progress tick each. The batched encoder sorts each call's
+# texts by length, so bigger calls pad less: 385 chunk and sentence texts took 17.4 s in calls of
+# 32, 11.8 s in calls of 128 and 9.3 s in calls of 512 (torch encoder, 2 cores).
+PROGRESS_STEP = 256
 
 
 @dataclass
