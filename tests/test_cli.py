@@ -17,6 +17,10 @@ SAMPLE_TXT = ROOT / "reportqa/data/sample/2025-taiwan-japan-natural-sciences-exc
 
 def run(*args: str, library: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = os.environ | {"REPORTQA_LIBRARY": str(library), "PYTHONPATH": str(ROOT)}
+    return run_with(env, args, stdin)
+
+
+def run_with(env: dict, args, stdin: str | None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "reportqa", *args],
         input=stdin,
@@ -117,14 +121,7 @@ def run_plain(*args: str, home: Path, stdin: str | None = None) -> subprocess.Co
     """`reportqa ARGS` with no $REPORTQA_LIBRARY: the per-user data dir lives under `home`."""
     env = {k: v for k, v in os.environ.items() if k != "REPORTQA_LIBRARY"}
     env |= {"PYTHONPATH": str(ROOT), "XDG_DATA_HOME": str(home / "data"), "HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "reportqa", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,  # a hang guard, not a speed limit
-    )
+    return run_with(env, args, stdin)
 
 
 def test_library_option_before_or_after_the_command(library: Path, tmp_path: Path) -> None:

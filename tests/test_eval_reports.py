@@ -2,10 +2,10 @@
 citation, highlight and answer-line scoring of `ask --json` objects, the sample-only floor."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from real_pdfs import real_pdfs_or_skip
 
 from reportqa.cli import main
 from reportqa.errors import ReportQAError
@@ -26,16 +26,7 @@ def _outcome(id_, lang, split, rank):
 
 # ----- several report files, citations, highlights and the answer line -------------------------
 
-REAL_PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "real-pdfs"
 CONTEST = "07-ntpc-health-literacy-contest-plan.pdf"
-
-
-def real_pdfs_or_skip() -> Path:
-    if REAL_PDFS.is_dir():
-        return REAL_PDFS
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{REAL_PDFS} is missing; CI must have the shared real PDFs")
-    pytest.skip(f"{REAL_PDFS} is absent (the shared real PDFs)")
 
 
 def _ask_json(passages, answer=...):

@@ -1,11 +1,11 @@
 """Eval-set loading and the bundled eval set's agreement with its report."""
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from real_pdfs import real_pdfs_or_skip
 
 from reportqa.eval.evalset import (
     LANGS,
@@ -150,16 +150,6 @@ def test_simplified_questions_are_simplified(bundled):
 
 
 # ----- questions about several report files: file and page ------------------------------------
-
-REAL_PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "real-pdfs"
-
-
-def real_pdfs_or_skip() -> Path:
-    if REAL_PDFS.is_dir():
-        return REAL_PDFS
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{REAL_PDFS} is missing; CI must have the shared real PDFs")
-    pytest.skip(f"{REAL_PDFS} is absent (the shared real PDFs)")
 
 
 def test_file_and_page_are_read(tmp_path):

@@ -3,13 +3,12 @@ law's structure, running headers gone and no content lost."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 import pytest
+from real_pdfs import real_pdfs_or_skip
 
 from reportqa.ingest import load_document
 from reportqa.ingest.clean import page_lines, running_lines
@@ -18,11 +17,7 @@ from reportqa.ingest.headings import TOC_HEADING
 from reportqa.ingest.model import Document
 from reportqa.ingest.normalize import fold_ideographs
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real-pdfs"
-if not REAL.is_dir():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"{REAL} is missing under CI=true: the real-PDF tests need it")
-    pytest.skip(f"{REAL} not found: the shared real PDFs are absent", allow_module_level=True)
+REAL = real_pdfs_or_skip(module=True)
 
 CURRICULUM = "02-naer-curriculum-technology-draft"
 LAW = "05-roc-constitution-moj"
