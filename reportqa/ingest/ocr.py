@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import lru_cache
 from pathlib import Path
 
+from reportqa.ingest import ocr_layout
 from reportqa.ingest.ocr_clean import clean_ocr_text
 
 # chi_tra reads these reports' Latin words too; chi_tra+eng took 1.5x as long and read worse
@@ -93,7 +94,7 @@ def ocr_pdf_pages(
         def one(number: int) -> tuple[int, str]:
             image = render_page(pdf, number, dpi, Path(tmp))
             try:
-                return number, clean_ocr_text(recognize(image, dpi, psm))
+                return number, clean_ocr_text(read_page(image, dpi, psm))
             finally:
                 image.unlink(missing_ok=True)
 
@@ -120,9 +121,28 @@ def render_page(pdf: Path, number: int, dpi: int, folder: Path) -> Path:
     return stem.with_suffix(".pgm")
 
 
-def recognize(image: Path, dpi: int = DPI, psm: int = PSM, lang: str = LANG) -> str:
-    """Tesseract's text of one page image."""
-    options = ["-l", lang, "--psm", str(psm), "--dpi", str(dpi)]
+def read_page(image: Path, dpi: int = DPI, psm: int = PSM) -> str:
+    """Tesseract's text of one page image; a ruled table on it is read cell by cell, row by row
+    (ocr_layout), in one Tesseract run with the rest of the page."""
+    gray = ocr_layout.read_pgm(image.read_bytes())
+    tables = ocr_layout.find_tables(gray, dpi)
+    if not tables:
+        return recognize(image, dpi, psm)
+    composed, boxes = ocr_layout.compose(gray, tables, dpi)
+    cells = image.with_name(f"{image.stem}-cells.pgm")
+    cells.write_bytes(ocr_layout.write_pgm(composed))
+    try:
+        tsv = recognize(cells, dpi, psm, tsv=True)
+    finally:
+        cells.unlink(missing_ok=True)
+    return ocr_layout.assemble(ocr_layout.parse_tsv(tsv), gray.shape[0], tables, boxes)
+
+
+def recognize(
+    image: Path, dpi: int = DPI, psm: int = PSM, lang: str = LANG, tsv: bool = False
+) -> str:
+    """Tesseract's text of one page image (or its TSV: every word with its place)."""
+    options = ["-l", lang, "--psm", str(psm), "--dpi", str(dpi), *(["tsv"] if tsv else [])]
     return _run([tesseract_command(), str(image), "stdout", *options], f"Tesseract on {image.stem}")
 
 
