@@ -84,6 +84,14 @@ def test_merged_cells_are_one_cell():
     assert len(wide) == 1 and wide[0].box.right > 600
 
 
+def test_a_dark_picture_below_a_table_does_not_hide_its_column_rules():
+    img = page()
+    rule_grid(img, [100, 160, 220], [50, 150, 400, 650])
+    img[400:800, 100:600] = 30  # a dark banner under the inner rules' columns
+    [table] = find_tables(img, DPI)
+    assert len(table.cells) == 6
+
+
 def test_text_lines_a_rule_under_a_header_and_a_framed_photo_are_not_tables():
     img = page()
     img[50:52, 60:640] = 0  # the header's rule

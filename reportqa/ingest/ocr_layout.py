@@ -140,8 +140,11 @@ def find_tables(gray: np.ndarray, dpi: int) -> list[Table]:
     ink = gray < INK
     length = max(8, round(MIN_RULE_INCHES * dpi))
     thick = max(2, round(MAX_RULE_INCHES * dpi))
-    h_mask = _runs_at_least(ink, length)
-    v_mask = _runs_at_least(ink.T, length).T
+    # a rule is long one way and thin the other: ink that is thick both ways is a picture
+    tall = _runs_at_least(ink.T, thick + 1).T
+    wide = _runs_at_least(ink, thick + 1)
+    h_mask = _runs_at_least(ink & ~tall, length)
+    v_mask = _runs_at_least((ink & ~wide).T, length).T
     h_rules = _segments(h_mask, thick)  # (y, x0, x1)
     v_rules = [(x, y0, y1) for x, y0, y1 in _segments(v_mask.T, thick)]  # (x, y0, y1)
     if len(h_rules) < 2 or len(v_rules) < 2:
