@@ -163,13 +163,13 @@ def find_tables(gray: np.ndarray, dpi: int) -> list[Table]:
     tables = []
     for hs, vs in groups.values():
         if len(hs) >= 2 and len(vs) >= 2:
-            table = _cut(gray, ink, h_mask, v_mask, hs, vs, dpi, thick)
+            table = _cut(ink, h_mask, v_mask, hs, vs, dpi, thick)
             if table is not None:
                 tables.append(table)
     return sorted(tables, key=lambda t: t.box.top)
 
 
-def _cut(gray, ink, h_mask, v_mask, hs, vs, dpi, thick) -> Table | None:
+def _cut(ink, h_mask, v_mask, hs, vs, dpi, thick) -> Table | None:
     """The cells of one grid of rules: grid squares joined where no rule parts them."""
     ys = _positions([y for y, _, _ in hs], thick)
     xs = _positions([x for x, _, _ in vs], thick)
@@ -179,21 +179,19 @@ def _cut(gray, ink, h_mask, v_mask, hs, vs, dpi, thick) -> Table | None:
     parent = list(range(rows * cols))
     near = thick  # look this far either side of a rule's middle for its ink
 
-    def ruled(mask: np.ndarray, a0: int, a1: int, b0: int, b1: int, axis: int) -> bool:
-        strip = mask[a0:a1, max(0, b0 - near) : b1 + near + 1]
-        line = strip.any(axis=1) if axis == 1 else strip.any(axis=0)
+    def ruled(mask: np.ndarray, a0: int, a1: int, b: int) -> bool:
+        """Whether rows a0..a1 of mask have ink within `near` columns of column b, mostly."""
+        line = mask[a0:a1, max(0, b - near) : b + near + 1].any(axis=1)
         return line.size > 0 and line.mean() >= BORDER
 
     for r in range(rows):
         for c in range(cols):
-            if c + 1 < cols:  # the edge between (r, c) and (r, c+1): a vertical rule at xs[c+1]
-                x = xs[c + 1]
-                if not ruled(v_mask, ys[r], ys[r + 1], x, x, 1):
-                    _union(parent, r * cols + c, r * cols + c + 1)
-            if r + 1 < rows:  # the edge between (r, c) and (r+1, c): a horizontal rule at ys[r+1]
-                y = ys[r + 1]
-                if not ruled(h_mask.T, xs[c], xs[c + 1], y, y, 1):
-                    _union(parent, r * cols + c, (r + 1) * cols + c)
+            # no vertical rule at xs[c+1] between (r, c) and (r, c+1): one cell
+            if c + 1 < cols and not ruled(v_mask, ys[r], ys[r + 1], xs[c + 1]):
+                _union(parent, r * cols + c, r * cols + c + 1)
+            # no horizontal rule at ys[r+1] between (r, c) and (r+1, c): one cell
+            if r + 1 < rows and not ruled(h_mask.T, xs[c], xs[c + 1], ys[r + 1]):
+                _union(parent, r * cols + c, (r + 1) * cols + c)
     spans: dict[int, list[int]] = {}
     for i in range(rows * cols):
         r, c = divmod(i, cols)
