@@ -5,6 +5,11 @@ and it reads a row whose cells wrap onto two lines as two half-rows, so a row's 
 scattered over the page. Cut into cells and read cell by cell, the same table reads as its text
 layer does: row by row, each cell whole. Only ruled tables are found (long straight rules that
 cross each other); a table drawn without rules stays with Tesseract's own layout.
+
+Measured on 300 dpi scans read at 150 dpi (character accuracy, NFKC, against the text layer):
+the bundled sample 0.969 -> 0.992, 07-ntpc 0.806 -> 0.887, the table pages 5-13 of 02-naer
+0.674 -> 0.907; the table pages take no longer (1.8 s a page against 2.1 s: one Tesseract run,
+with less layout analysis to do).
 """
 
 from __future__ import annotations
