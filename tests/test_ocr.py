@@ -218,6 +218,16 @@ def test_mixed_pdf_keeps_text_pages_and_ocrs_the_scanned_one(tmp_path):
     assert any(c.ocr for c in doc.chunks) and any(not c.ocr for c in doc.chunks)
 
 
+def test_dense_ideographs_at_a_line_start_are_kept(tmp_path):
+    """圖 (a box around three 口) is thrown away as noise by Tesseract's defaults: on a scan of
+    the bundled report's page 16 the caption read "5、台灣訪團與 JSPS 機構成員合影", no caption."""
+    ofx.require_tesseract()
+    scan = ofx.scan_pages(fx.SAMPLE_PDF, 16, 16, tmp_path)
+    image = ocr.render_page(scan, 1, ocr.DPI, tmp_path)
+    lines = [squeezed(line) for line in clean_ocr_text(ocr.read_page(image)).splitlines()]
+    assert "圖5、台灣訪團與JSPS機構成員合影" in lines, lines
+
+
 @pytest.mark.slow
 def test_image_only_pdf_is_read_by_ocr(tmp_path):
     ofx.require_tesseract()
