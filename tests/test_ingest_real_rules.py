@@ -99,11 +99,28 @@ def test_cover_ends_at_prose_and_never_runs_past_page_two():
         Line("壹、 結論", 5),
     ]
     blocks, _ = outline(lines)
+    assert [b.pages for b in blocks if b.section == ["封面"]] == [[1]]
+    assert prose not in blocks[0].text
     chunks = chunk_blocks(blocks, "d")
-    cover = [c for c in chunks if c.section == ["封面"]]
-    assert [c.pages for c in cover] == [[1]]
-    assert prose not in cover[0].text
     assert all(max(c.pages) - min(c.pages) < MAX_PAGE_SPAN for c in chunks if c.kind == "text")
+
+
+def test_a_title_block_above_the_body_leads_its_first_chunk():
+    # The cover lines share page 1 with the body: no cover chunk of a few words to outrank it.
+    body = "本計畫為使健康觀念從小扎根，爰規劃舉辦競賽，讓參賽隊伍於參賽過程中獲得正確之知識。"
+    lines = [Line("某市健康競賽實施計畫", 1), Line("壹、 計畫緣起", 1), Line(body, 1)]
+    chunks = chunk_blocks(outline(lines)[0], "d")
+    assert [c.section for c in chunks] == [["壹、 計畫緣起"]]
+    assert chunks[0].text.startswith("某市健康競賽實施計畫\n壹、 計畫緣起\n")
+    assert chunks[0].pages == [1]
+
+
+def test_a_cover_page_of_its_own_stays_a_chunk_of_its_own():
+    body = "本計畫為使健康觀念從小扎根，爰規劃舉辦競賽，讓參賽隊伍於參賽過程中獲得正確之知識。"
+    lines = [Line("某市健康競賽實施計畫", 1), Line("壹、 計畫緣起", 2), Line(body, 2)]
+    chunks = chunk_blocks(outline(lines)[0], "d")
+    assert [c.section for c in chunks] == [["封面"], ["壹、 計畫緣起"]]
+    assert chunks[0].text == "某市健康競賽實施計畫"
 
 
 # ----- titles -------------------------------------------------------------------------------
