@@ -82,6 +82,34 @@ def test_law_articles_are_sections_under_their_chapter_and_part():
     assert section_of("本法自公布日施行。") == ["第一編 總則", "第二章 附則", "第3條"]
     assert meta["title"] == "測試法"
     assert not any("本法依憲法" in c.text and "主管機關" in c.text for c in chunks)
+    # A part's heading leads its first chapter's chunk: no chunk of 「第一編 總則」 alone.
+    assert all(c.text.strip() != "第一編 總則" for c in chunks)
+    assert "第一編 總則\n第一章" in next(c.text for c in chunks if "第1條" in c.section)
+
+
+def test_an_appendix_with_its_own_numbering_holds_its_sections():
+    body = "本附錄說明各項議題如何融入課程，並臚列各議題之學習目標，供學校規劃課程時參考。"
+    lines = _lines(
+        "柒、附錄",
+        "附錄一：學習重點呼應表",
+        "一、資訊科技",
+        body,
+        "附錄二：議題融入說明",
+        "壹、前言",
+        body,
+        "貳、議題學習目標",
+        body,
+    )
+    blocks, _ = outline(lines)
+    chunks = chunk_blocks(blocks, "d")
+    assert [c.section for c in chunks] == [
+        ["附錄一：學習重點呼應表", "一、資訊科技"],
+        ["附錄二：議題融入說明", "壹、前言"],
+        ["附錄二：議題融入說明", "貳、議題學習目標"],
+    ]
+    # The empty headings lead the first chunk under them.
+    assert chunks[0].text.startswith("柒、附錄\n附錄一：學習重點呼應表\n一、資訊科技\n")
+    assert chunks[1].text.startswith("附錄二：議題融入說明\n壹、前言\n")
 
 
 # ----- cover --------------------------------------------------------------------------------

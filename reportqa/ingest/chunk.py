@@ -224,7 +224,12 @@ def _ends_before(unit: _Unit, heading: Block) -> bool:
     """True when a section heading must not join the run holding this unit."""
     if unit.block.section == [COVER]:
         return False
-    return unit.block.kind != "heading" or unit.block.level >= heading.level
+    if unit.block.kind != "heading":
+        return True
+    if 0 < heading.rank < heading.level:
+        return False  # 柒、附錄 (nothing else) leads 附錄一：…, which outranks its level
+    # A parent leads its first child (肆、 then 一、; 附錄二：… then its own 壹、).
+    return (unit.block.rank or unit.block.level) >= (heading.rank or heading.level)
 
 
 def _shares_page(cover: Block, following: list[Block]) -> bool:
