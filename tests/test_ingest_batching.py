@@ -69,7 +69,7 @@ def test_files_are_embedded_together_and_each_gets_its_own_vectors(tmp_path):
     assert sum(embedder.calls) == sum(per_file)
     for path in paths:
         doc = load_document(path)
-        texts = [embedding_text(c.section, c.display_text) for c in doc.chunks]
+        texts = [embedding_text(c.section, c.display_text, doc.title) for c in doc.chunks]
         assert np.allclose(stored_vectors(lib, doc.doc_id), FakeEmbedder().embed_passages(texts))
     assert lib.check() == []
     assert lib.ask("海洋研發進度", top_k=1).passages[0].doc_id == "report-2"

@@ -102,3 +102,13 @@ def test_big_table_splits_by_rows_with_the_header_repeated():
     got = [line for c in chunks for line in c.text.split("\n")]
     assert got == ["參、訪團成員", header, *rows]
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_sub_sections_of_a_fair_size_are_chunks_of_their_own():
+    # Together they would fit one chunk; apart, each is embedded under its own title.
+    body = SENTENCE * 5  # 220 characters
+    chunks = _chunks("一、 實施方式", "（一）參賽資格", body, "（二）教師研習營", body)
+    assert [c.section for c in chunks] == [
+        ["一、 實施方式", "（一）參賽資格"],
+        ["一、 實施方式", "（二）教師研習營"],
+    ]

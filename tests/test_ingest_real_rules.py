@@ -82,6 +82,34 @@ def test_law_articles_are_sections_under_their_chapter_and_part():
     assert section_of("本法自公布日施行。") == ["第一編 總則", "第二章 附則", "第3條"]
     assert meta["title"] == "測試法"
     assert not any("本法依憲法" in c.text and "主管機關" in c.text for c in chunks)
+    # A part's heading leads its first chapter's chunk: no chunk of 「第一編 總則」 alone.
+    assert all(c.text.strip() != "第一編 總則" for c in chunks)
+    assert "第一編 總則\n第一章" in next(c.text for c in chunks if "第1條" in c.section)
+
+
+def test_an_appendix_with_its_own_numbering_holds_its_sections():
+    body = "本附錄說明各項議題如何融入課程，並臚列各議題之學習目標，供學校規劃課程時參考。"
+    lines = _lines(
+        "柒、附錄",
+        "附錄一：學習重點呼應表",
+        "一、資訊科技",
+        body,
+        "附錄二：議題融入說明",
+        "壹、前言",
+        body,
+        "貳、議題學習目標",
+        body,
+    )
+    blocks, _ = outline(lines)
+    chunks = chunk_blocks(blocks, "d")
+    assert [c.section for c in chunks] == [
+        ["附錄一：學習重點呼應表", "一、資訊科技"],
+        ["附錄二：議題融入說明", "壹、前言"],
+        ["附錄二：議題融入說明", "貳、議題學習目標"],
+    ]
+    # The empty headings lead the first chunk under them.
+    assert chunks[0].text.startswith("柒、附錄\n附錄一：學習重點呼應表\n一、資訊科技\n")
+    assert chunks[1].text.startswith("附錄二：議題融入說明\n壹、前言\n")
 
 
 # ----- cover --------------------------------------------------------------------------------
@@ -99,11 +127,28 @@ def test_cover_ends_at_prose_and_never_runs_past_page_two():
         Line("壹、 結論", 5),
     ]
     blocks, _ = outline(lines)
+    assert [b.pages for b in blocks if b.section == ["封面"]] == [[1]]
+    assert prose not in blocks[0].text
     chunks = chunk_blocks(blocks, "d")
-    cover = [c for c in chunks if c.section == ["封面"]]
-    assert [c.pages for c in cover] == [[1]]
-    assert prose not in cover[0].text
     assert all(max(c.pages) - min(c.pages) < MAX_PAGE_SPAN for c in chunks if c.kind == "text")
+
+
+def test_a_title_block_above_the_body_leads_its_first_chunk():
+    # The cover lines share page 1 with the body: no cover chunk of a few words to outrank it.
+    body = "本計畫為使健康觀念從小扎根，爰規劃舉辦競賽，讓參賽隊伍於參賽過程中獲得正確之知識。"
+    lines = [Line("某市健康競賽實施計畫", 1), Line("壹、 計畫緣起", 1), Line(body, 1)]
+    chunks = chunk_blocks(outline(lines)[0], "d")
+    assert [c.section for c in chunks] == [["壹、 計畫緣起"]]
+    assert chunks[0].text.startswith("某市健康競賽實施計畫\n壹、 計畫緣起\n")
+    assert chunks[0].pages == [1]
+
+
+def test_a_cover_page_of_its_own_stays_a_chunk_of_its_own():
+    body = "本計畫為使健康觀念從小扎根，爰規劃舉辦競賽，讓參賽隊伍於參賽過程中獲得正確之知識。"
+    lines = [Line("某市健康競賽實施計畫", 1), Line("壹、 計畫緣起", 2), Line(body, 2)]
+    chunks = chunk_blocks(outline(lines)[0], "d")
+    assert [c.section for c in chunks] == [["封面"], ["壹、 計畫緣起"]]
+    assert chunks[0].text == "某市健康競賽實施計畫"
 
 
 # ----- titles -------------------------------------------------------------------------------

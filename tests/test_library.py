@@ -119,7 +119,10 @@ def test_dense_ranking_matches_brute_force_numpy(lib: Library) -> None:
     ranked, plan = lib.rank(question, mode="dense")
     ids = np.array(sorted(snap.chunks))
     matrix = lib.embedder.embed_passages(
-        [embedding_text(snap.chunks[i].section, snap.chunks[i].text) for i in ids]
+        [
+            embedding_text(c.section, c.text, snap.titles[c.doc_id])
+            for c in (snap.chunks[i] for i in ids)
+        ]
     )
     scores = matrix @ lib.embedder.embed_query(plan.dense_text)
     expected = [int(ids[k]) for k in np.argsort(-scores, kind="stable")[:10]]

@@ -76,7 +76,8 @@ class IngestResult:
 
 def _texts_to_embed(doc: Document) -> list[str]:
     """A document's chunk texts, then its sentence texts: embedded in one go."""
-    return [embedding_text(c.section, c.display_text) for c in doc.chunks] + sentence_texts(doc)
+    chunks = [embedding_text(c.section, c.display_text, doc.title) for c in doc.chunks]
+    return chunks + sentence_texts(doc)
 
 
 def _with_vectors(doc: Document, matrix: np.ndarray) -> tuple:

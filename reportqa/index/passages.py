@@ -11,9 +11,11 @@ def _context(section: list[str], text: str) -> list[str]:
     return [title for title in section[-2:] if title not in text]
 
 
-def embedding_text(section: list[str], text: str) -> str:
-    """What the embedder sees: the nearest section titles give a passage its context."""
-    context = " › ".join(_context(section, text))
+def embedding_text(section: list[str], text: str, title: str = "") -> str:
+    """What the embedder sees: the report's title and the whole section path, less what the
+    text already holds. A short section (參、計畫期程：111年11月至112年7月。) says what it is
+    about only under its report's name, and a question naming the report finds its chunks."""
+    context = " › ".join(t for t in [title, *section] if t and t not in text)
     return f"{context}\n{text}" if context else text
 
 

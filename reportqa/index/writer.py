@@ -280,7 +280,10 @@ class LibraryWriter(BatchIngest):
                 snap = store.load_snapshot(self._conn, self.path, 1, vectors=False)
             chunks = {c.id: c for c in snap.chunks.values()}
             ids = sorted(chunks)
-            texts = [embedding_text(chunks[i].section, chunks[i].text) for i in ids]
+            texts = [
+                embedding_text(c.section, c.text, snap.titles.get(c.doc_id, ""))
+                for c in (chunks[i] for i in ids)
+            ]
             rows = self._conn.execute(
                 "SELECT rowid, chunk_id, start, end FROM sentences ORDER BY rowid"
             ).fetchall()

@@ -14,6 +14,8 @@ LAW_NUM = rf"[{CN_NUM}百千零〇○\d]+"
 LAW_PART = re.compile(rf"^第\s*{LAW_NUM}\s*編")
 ARTICLE = re.compile(rf"^第\s*{LAW_NUM}\s*條(\s*之\s*{LAW_NUM})?(?=\s|$)")
 LAW_MARKER = re.compile(rf"^第\s*({LAW_NUM})\s*([編章篇節條])(?:\s*之\s*({LAW_NUM}))?")
+# An appendix restarts the numbering (附錄二：… then 壹、前言): its own headings nest under it.
+APPENDIX = re.compile(rf"^附\s*[錄件]\s*[{CN_NUM}\d]{{1,3}}\s*[：:、．.\s]")
 # After 1-1 a title follows, not a unit (1-2月, 3-5人 are ranges).
 SECTION_NUMBER_END = r"(?=\s|[\u3400-\u9fff])(?!\s*[月日年頁號點時歲期名人個])"
 # Heading markers by level; each must open the line, so a number inside a sentence
@@ -21,6 +23,7 @@ SECTION_NUMBER_END = r"(?=\s|[\u3400-\u9fff])(?!\s*[月日年頁號點時歲期�
 HEADING_MARKERS: list[tuple[int, re.Pattern[str]]] = [
     (1, re.compile(rf"^[{CN_BIG}]{{1,4}}\s*、")),
     (1, LAW_PART),
+    (1, APPENDIX),
     (1, re.compile(rf"^第\s*{LAW_NUM}\s*[章篇]")),
     (2, re.compile(rf"^第\s*{LAW_NUM}\s*節")),
     (2, re.compile(rf"^[{CN_NUM}]{{1,3}}\s*、")),
@@ -74,8 +77,9 @@ def heading_level(text: str) -> int:
 
 
 def heading_rank(text: str, level: int) -> float:
-    """Where a heading nests: its level, except that a law's 編 sits above its 章 (both 1)."""
-    return level - 0.5 if LAW_PART.match(text) else float(level)
+    """Where a heading nests: its level, except that a law's 編 sits above its 章 and an
+    appendix above its own 壹、 (all level 1)."""
+    return level - 0.5 if LAW_PART.match(text) or APPENDIX.match(text) else float(level)
 
 
 def is_article(text: str) -> bool:
@@ -101,6 +105,8 @@ def parse_heading(text: str, level: int) -> Heading | None:
     article = ARTICLE.match(text)
     if article:  # 第 1 條 [本文…]: the article number is the section, the rest its body
         return Heading(level, tidy_title(text[: article.end()]), text[article.end() :])
+    if APPENDIX.match(text) and not re.search(r"[，。；]", text):
+        return Heading(level, tidy_title(text), "")  # 附錄二：議題融入…說明 is all title
     colon = next((m.start() for m in TITLE_COLON.finditer(text)), -1)
     if 0 < colon <= INLINE_TITLE_MAX and not re.search(r"[，。；]", text[:colon]):
         return Heading(level, tidy_title(text[:colon]), text[colon:])

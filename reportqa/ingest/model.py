@@ -43,6 +43,7 @@ class Block:
     pages: list[int]
     section: list[str]
     level: int = 0  # heading level (1 = 壹、, 2 = 一、, ...), 0 for non-headings
+    rank: float = 0  # where a heading nests, when not at its level: 附錄二 and a law's 編 (0.5)
     continues_heading: bool = False  # body on the heading's own line: 1、 標題：內文…
     section_break: bool = False  # a heading no chunk may run across (壹、, 一、, # and ##)
     table_header: str = ""  # for tables: the header row, repeated when a table is split

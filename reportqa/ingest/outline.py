@@ -81,7 +81,7 @@ class _Builder:
     ) -> None:
         rank = rank or level  # where it nests: a law's 編 (1) sits above its 章 (1)
         self.path = [(lv, t) for lv, t in self.path if lv < rank] + [(rank, title)]
-        block = Block("heading", text, pages, self.section(), level=level)
+        block = Block("heading", text, pages, self.section(), level=level, rank=rank)
         block.section_break = breaks
         self.blocks.append(block)
 
