@@ -1,0 +1,47 @@
+"""The answer line and the highlights, from a ranking's sentence scores (no library needed)."""
+
+import numpy as np
+
+from reportqa.index.highlight import answer_line, highlight
+from reportqa.index.query import QueryPlan
+from reportqa.index.retriever import Ranking
+from reportqa.index.rows import SentenceRows
+
+
+def ranking(chunks: list[int], scores: list[float]) -> Ranking:
+    """Chunks ranked in the given order; sentence i of 10 characters each, chunk by chunk."""
+    cids = np.array(chunks, dtype=np.int64)
+    order = np.argsort(cids, kind="stable")
+    cids, values = cids[order], np.array(scores)[order]
+    starts = np.concatenate([np.arange((cids == c).sum()) * 10 for c in np.unique(cids)])
+    rows = SentenceRows(
+        np.arange(cids.size), cids, starts, starts + 10, np.ones(cids.size), [""] * cids.size
+    )
+    plan = QueryPlan("q", [], [], "q", [])
+    ranked = [(c, 1.0 / (1 + k)) for k, c in enumerate(dict.fromkeys(chunks))]
+    return Ranking(ranked, plan, rows, values, np.zeros(cids.size), values, values)
+
+
+def test_the_answer_line_comes_from_the_first_passage():
+    # the second passage's sentence scores higher, but scores of different passages do not
+    # compare well: the passage the ranking puts first answers
+    r = ranking([7, 7, 3], [1.2, 0.2, 1.4])
+    line = answer_line(r, [7, 3])
+    assert line is not None and line.chunk_id == 7 and (line.start, line.end) == (0, 10)
+
+
+def test_an_adjacent_sentence_well_above_half_as_good_joins_the_answer_line():
+    line = answer_line(ranking([5, 5, 5], [0.3, 1.2, 0.8]), [5])
+    assert line is not None and (line.start, line.end) == (10, 30)
+    alone = answer_line(ranking([5, 5, 5], [0.3, 1.2, 0.5]), [5])
+    assert alone is not None and (alone.start, alone.end) == (10, 20)
+
+
+def test_no_answer_line_from_a_weak_sentence():
+    assert answer_line(ranking([5, 5], [0.95, 0.4]), [5]) is None
+
+
+def test_a_second_highlight_when_it_scores_half_the_best():
+    r = ranking([5, 5, 5], [1.2, 0.2, 0.7])
+    assert highlight(r, 5, best=1.2) == [[0, 10], [20, 30]]
+    assert highlight(ranking([5, 5, 5], [1.2, 0.2, 0.55]), 5, best=1.2) == [[0, 10]]
