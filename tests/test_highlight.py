@@ -45,3 +45,21 @@ def test_a_second_highlight_when_it_scores_half_the_best():
     r = ranking([5, 5, 5], [1.2, 0.2, 0.7])
     assert highlight(r, 5, best=1.2) == [[0, 10], [20, 30]]
     assert highlight(ranking([5, 5, 5], [1.2, 0.2, 0.55]), 5, best=1.2) == [[0, 10]]
+
+
+def test_only_bare_headings_and_field_lines_weigh_less():
+    from reportqa.index.highlight import HEADING_WEIGHT, sentence_weight
+
+    weak = [
+        "三、 跨領域協作與整合模式觀察",
+        "(一) 時間：114 年 4 月 16日(星期三)",
+        "第四節社會安全\n第 152 條",
+    ]
+    said = [
+        "第 15 條\n人民之生存權、工作權及財產權，應予保障。",
+        "參、 計畫期程：111 年 11 月至 112 年 7 月。",
+        "（三）資訊科技與溝通表達：能利用資訊科技表達想法並與他人溝通。",
+        "JST 成立於 2003 年。",
+    ]
+    assert [sentence_weight(s) for s in weak] == [HEADING_WEIGHT] * 3
+    assert [sentence_weight(s) for s in said] == [1.0] * 4

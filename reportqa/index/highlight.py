@@ -10,6 +10,7 @@ from reportqa.index import evidence
 from reportqa.index.retriever import Ranking
 
 HEADING_WEIGHT = 0.3  # a heading or a field line (時間：…) is weak evidence of an answer
+SENTENCE_END = "。！？；!?;"
 # Answer scores (similarity 0..1 + lexical share 0..1) are calibrated on the eval set's tune split.
 HIGHLIGHT_FLOOR = 0.5  # below this a sentence only mentions the question's words
 HIGHLIGHT_RELATIVE = 0.5  # a passage's best sentence must be this close to the answer's
@@ -37,10 +38,15 @@ class AnswerLine:
 
 
 def sentence_weight(sentence: str) -> float:
-    """Evidence weight of a sentence: headings and short field lines count less."""
-    from reportqa.ingest.outline import heading_level
+    """Evidence weight of a sentence: a bare heading or short field line (三、 跨領域協作,
+    (一) 時間：…) counts less; not one that says something after its marker (第 15 條 + the
+    article's text, 參、 計畫期程：111 年 11 月至 112 年 7 月。, an item ending its sentence)."""
+    from reportqa.ingest.headings import heading_level
 
-    return HEADING_WEIGHT if heading_level(sentence) and len(sentence) <= 60 else 1.0
+    lines = [line.strip() for line in sentence.splitlines() if line.strip()]
+    bare = bool(lines) and all(heading_level(line) for line in lines)
+    said = bool(lines) and lines[-1][-1] in SENTENCE_END
+    return HEADING_WEIGHT if bare and not said and len(sentence) <= 60 else 1.0
 
 
 def best_score(ranking: Ranking, chunk_ids: list[int]) -> float:
