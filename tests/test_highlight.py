@@ -37,7 +37,7 @@ def test_an_adjacent_sentence_well_above_half_as_good_joins_the_answer_line():
 
 
 def test_no_answer_line_from_a_weak_sentence():
-    assert answer_line(ranking([5, 5], [0.85, 0.4]), [5]) is None
+    assert answer_line(ranking([5, 5], [0.75, 0.4]), [5]) is None
 
 
 def test_a_bare_heading_is_never_the_answer_line():
