@@ -3,6 +3,7 @@
 import numpy as np
 
 from reportqa.index import evidence
+from reportqa.index.retriever import Weights
 from reportqa.index.sentence_vectors import build
 
 
@@ -59,3 +60,20 @@ def test_sentence_vectors_gather_the_rows_of_some_chunks():
 def test_with_preceding_adds_only_within_a_chunk():
     got = evidence.with_preceding(np.array([1.0, 0.2, 0.4]), np.array([7, 7, 8]), 0.5)
     assert got.tolist() == [1.0, 0.7, 0.4]
+
+
+def test_ranking_similarity_keeps_apart_sentences_a_cap_of_three_would_tie():
+    # Two chunks' best sentences both stand far above the other candidates' (z > 3): the
+    # ranking signal must still prefer the closer one, which a cap of 3 made a tie.
+    rng = np.random.default_rng(0)
+    query = np.eye(16, dtype=np.float32)[0]
+    cos = np.r_[0.95, 0.9, rng.uniform(0.3, 0.5, 60)]  # two close sentences, 60 others
+    vectors = np.zeros((62, 16), dtype=np.float32)
+    vectors[:, 0], vectors[:, 1] = cos, np.sqrt(1 - cos**2)
+    z = evidence.similarity_z(vectors, query)
+    assert 5.0 > z[0] > z[1] > 3.0
+    chunk_ids = np.r_[1, 2, np.full(60, 3)]
+    _, tied = evidence.best_per_group(evidence.capped(z, 3.0), chunk_ids)
+    assert tied[0] == tied[1] == 1.0
+    _, apart = evidence.best_per_group(evidence.capped(z, Weights().rank_cap), chunk_ids)
+    assert apart[0] > apart[1]

@@ -38,15 +38,25 @@ def lexical_share(
     return weight * (presence @ idf) / total
 
 
-def similarity_evidence(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Question-sentence cosine as a z-score among these sentences, clipped to 0..1."""
+def similarity_z(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Question-sentence cosine as a z-score among these sentences (unclipped)."""
     if vectors.shape[0] == 0:
         return np.zeros(0)
     # einsum, not BLAS: on a busy 2-core machine BLAS threads spin against each other
     cos = np.einsum("ij,j->i", vectors, np.asarray(query, dtype=np.float32).reshape(-1))
     std = float(cos.std())
-    z = (cos - float(cos.mean())) / (std if std > 1e-9 else 1.0)
-    return np.clip(z, 0.0, Z_CAP) / Z_CAP
+    return (cos - float(cos.mean())) / (std if std > 1e-9 else 1.0)
+
+
+def capped(z: np.ndarray, cap: float = Z_CAP) -> np.ndarray:
+    """z-scores clipped to 0..cap and scaled to 0..1: a cap of 3 lets many sentences of the
+    first passages count as certain (ties); a higher one keeps them apart."""
+    return np.clip(z, 0.0, cap) / cap
+
+
+def similarity_evidence(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Question-sentence cosine as a z-score among these sentences, clipped to 0..1."""
+    return capped(similarity_z(vectors, query))
 
 
 def align(values: np.ndarray, ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:

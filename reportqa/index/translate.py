@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from reportqa.index.text import CJK_RUN, STOPWORDS, _jieba
+from reportqa.index.text import CJK_RUN, STOPWORDS, _jieba, fold, to_traditional
 
 WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 POS_TAG = re.compile(r"\b(?:n|v|vt|vi|adj|adv|prep|conj|pron|int|num|art|abbr|pl|aux)\.")
@@ -40,39 +40,84 @@ def _dictionary() -> dict[str, str]:
 
 
 def _variants(word: str) -> list[str]:
-    """The word and its likely base forms (reviewers → reviewer, founded → found)."""
+    """The word and its likely base forms (reviewers → reviewer, founded → found, specified →
+    specify, submitted → submit)."""
     out = [word]
-    if word.endswith("ies"):
+    if word.endswith(("ies", "ied")):
         out.append(word[:-3] + "y")
     if word.endswith("es"):
         out.append(word[:-2])
     if word.endswith("s") and not word.endswith("ss"):
         out.append(word[:-1])
+    stems = []
     if word.endswith("ed"):
-        out += [word[:-2], word[:-1]]
+        stems.append(word[:-2])
+        out.append(word[:-1])
     if word.endswith("ing"):
-        out += [word[:-3], word[:-3] + "e"]
+        stems.append(word[:-3])
+        out.append(word[:-3] + "e")
+    for stem in stems:
+        out.append(stem)
+        if len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+            out.append(stem[:-1])  # a doubled final consonant: submitt(ed) → submit
     if word.endswith("ers"):
         out.append(word[:-3])
-    return out
+    return list(dict.fromkeys(out))
 
 
-def translations(word: str) -> list[str]:
-    """Chinese candidates for one English word (Simplified, most common sense first)."""
+def _senses(entry: str) -> list[str]:
+    """The Chinese words of one dictionary entry, most common sense first, each followed by the
+    word Taiwan uses for it where that differs (服务器 → 伺服器, 软件 → 軟體, 信息 → 資訊),
+    folded: the dictionary is mainland usage, the reports are Taiwan's."""
+    words = CJK_RUN.findall(NOTE.sub(" ", POS_TAG.sub(",", entry)))
+    return list(dict.fromkeys(w for word in words for w in (word, _taiwan(word))))
+
+
+@lru_cache(maxsize=4096)
+def _taiwan(word: str) -> str:
+    return fold(to_traditional(word))
+
+
+def _in_library(
+    candidates: list[str], in_library: Callable[[Iterable[str]], set[str]]
+) -> list[str]:
+    """The candidates (or the words jieba cuts them into) that the library uses, in order."""
+    pieces = set(candidates)
+    for candidate in candidates:
+        pieces.update(w for w in _jieba().lcut(candidate, HMM=False) if len(w) >= 2)
+    found = in_library(pieces) if pieces else set()
+    ranked = [c for c in candidates if c in found]
+    for candidate in candidates:
+        ranked += [w for w in _jieba().lcut(candidate, HMM=False) if w in found]
+    return list(dict.fromkeys(ranked))
+
+
+def translate_word(word: str, in_library: Callable[[Iterable[str]], set[str]]) -> list[str]:
+    """Chinese words for one English word that the library uses, best first (at most
+    MAX_PER_WORD). Tried in turn until one gives words the library has: each form of the word
+    the dictionary has (periods → period when 'periods' has only a sense the reports never use),
+    the parts of a hyphenated word (junior-high → junior, high), and last the dictionary's
+    single-character senses (province → 省, team → 隊), which match too much to come first."""
     table = _dictionary()
-    for form in _variants(word):
-        entry = table.get(form)
-        if entry:
-            text = NOTE.sub(" ", POS_TAG.sub(",", entry))
-            return [c for c in CJK_RUN.findall(text) if len(c) >= 2 or c in "年月日"]
-    return []
+    entries = [table[form] for form in _variants(word) if form in table]
+    for entry in entries:
+        words = [c for c in _senses(entry) if len(c) >= 2 or c in "年月日"]
+        ranked = _in_library(words, in_library)
+        if ranked:
+            return ranked[:MAX_PER_WORD]
+    if "-" in word:
+        parts = [translate_word(part, in_library) for part in word.split("-") if len(part) > 2]
+        found = [w for part in parts for w in part[:2]]
+        if found:
+            return found[:MAX_PER_WORD]
+    singles = [c for entry in entries for c in _senses(entry) if len(c) == 1]
+    found = in_library(singles) if singles else set()
+    return list(dict.fromkeys(c for c in singles if c in found))[:2]
 
 
 @lru_cache(maxsize=1)
 def glossary() -> list[tuple[re.Pattern[str], list[str]]]:
     """The shipped termbase, longest phrase first: (phrase pattern, Chinese terms folded)."""
-    from reportqa.index.text import fold
-
     terms: dict[str, list[str]] = {}
     path = Path(__file__).resolve().parent.parent / "data" / "glossary.tsv"
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -111,16 +156,9 @@ def translate_question(
     present = in_library(words)
     words = [w for w in words if w not in present]
     for word in words:
-        candidates = translations(word)
-        pieces = set(candidates)
-        for candidate in candidates:
-            pieces.update(w for w in _jieba().lcut(candidate, HMM=False) if len(w) >= 2)
-        found = in_library(pieces) if pieces else set()
-        ranked = [c for c in candidates if c in found]
-        for candidate in candidates:
-            ranked += [w for w in _jieba().lcut(candidate, HMM=False) if w in found]
+        ranked = translate_word(word, in_library)
         if ranked:
-            out.extend(list(dict.fromkeys(ranked))[:MAX_PER_WORD])
+            out.extend(ranked)
         else:
             untranslated.append(word)
     return list(dict.fromkeys(out)), untranslated

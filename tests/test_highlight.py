@@ -1,0 +1,75 @@
+"""The answer line and the highlights, from a ranking's sentence scores (no library needed)."""
+
+import numpy as np
+
+from reportqa.index.highlight import answer_line, highlight
+from reportqa.index.query import QueryPlan
+from reportqa.index.retriever import Ranking
+from reportqa.index.rows import SentenceRows
+
+
+def ranking(chunks: list[int], scores: list[float], weights: list[float] | None = None) -> Ranking:
+    """Chunks ranked in the given order; sentence i of 10 characters each, chunk by chunk."""
+    cids = np.array(chunks, dtype=np.int64)
+    order = np.argsort(cids, kind="stable")
+    cids, values = cids[order], np.array(scores)[order]
+    weight = np.array(weights if weights else [1.0] * cids.size)[order]
+    starts = np.concatenate([np.arange((cids == c).sum()) * 10 for c in np.unique(cids)])
+    rows = SentenceRows(np.arange(cids.size), cids, starts, starts + 10, weight, [""] * cids.size)
+    plan = QueryPlan("q", [], [], "q", [])
+    ranked = [(c, 1.0 / (1 + k)) for k, c in enumerate(dict.fromkeys(chunks))]
+    return Ranking(ranked, plan, rows, values, np.zeros(cids.size), values, values)
+
+
+def test_the_answer_line_comes_from_the_first_passage():
+    # the second passage's sentence scores higher, but scores of different passages do not
+    # compare well: the passage the ranking puts first answers
+    r = ranking([7, 7, 3], [1.2, 0.2, 1.4])
+    line = answer_line(r, [7, 3])
+    assert line is not None and line.chunk_id == 7 and (line.start, line.end) == (0, 10)
+
+
+def test_an_adjacent_sentence_well_above_half_as_good_joins_the_answer_line():
+    line = answer_line(ranking([5, 5, 5], [0.3, 1.2, 0.8]), [5])
+    assert line is not None and (line.start, line.end) == (10, 30)
+    alone = answer_line(ranking([5, 5, 5], [0.3, 1.2, 0.5]), [5])
+    assert alone is not None and (alone.start, alone.end) == (10, 20)
+
+
+def test_no_answer_line_from_a_weak_sentence():
+    assert answer_line(ranking([5, 5], [0.75, 0.4]), [5]) is None
+
+
+def test_a_bare_heading_is_never_the_answer_line():
+    # 五、 日本學術振興會(JSPS) names the topic: the sentence after it answers
+    line = answer_line(ranking([5, 5, 5], [1.4, 1.1, 0.2], [0.3, 1.0, 1.0]), [5])
+    assert line is not None and (line.start, line.end) == (10, 20)
+    # a passage of headings only is passed over for the next one
+    line = answer_line(ranking([5, 3, 3], [1.4, 0.1, 1.0], [0.3, 1.0, 1.0]), [5, 3])
+    assert line is not None and line.chunk_id == 3 and (line.start, line.end) == (10, 20)
+
+
+def test_a_second_highlight_when_it_scores_half_the_best():
+    r = ranking([5, 5, 5], [1.2, 0.2, 0.7])
+    assert highlight(r, 5, best=1.2) == [[0, 10], [20, 30]]
+    assert highlight(ranking([5, 5, 5], [1.2, 0.2, 0.55]), 5, best=1.2) == [[0, 10]]
+
+
+def test_only_bare_headings_weigh_less():
+    from reportqa.index.highlight import HEADING_WEIGHT, sentence_weight
+
+    weak = [
+        "三、 跨領域協作與整合模式觀察",
+        "陸、 競賽方式：\n一、 個人賽：",
+        "第四節社會安全\n第 152 條",
+    ]
+    said = [
+        "第 15 條\n人民之生存權、工作權及財產權，應予保障。",
+        "參、 計畫期程：111 年 11 月至 112 年 7 月。",
+        "（三）資訊科技與溝通表達：能利用資訊科技表達想法並與他人溝通。",
+        "JST 成立於 2003 年。",
+        "(二) 聯絡電話：02-2257-7155 #1771",
+        "(一) 時間：114 年 4 月 16日(星期三)",
+    ]
+    assert [sentence_weight(s) for s in weak] == [HEADING_WEIGHT] * 3
+    assert [sentence_weight(s) for s in said] == [1.0] * 6

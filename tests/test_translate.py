@@ -1,0 +1,42 @@
+"""English question words → the Chinese words a library uses (cedict table + termbase)."""
+
+from reportqa.index.translate import translate_question, translate_word
+
+
+def library(*words: str):
+    """An in_library check over a fixed vocabulary (folded, Simplified)."""
+    vocabulary = set(words)
+    return lambda terms: {t for t in terms if t in vocabulary}
+
+
+def test_a_doubled_final_consonant_is_undone():
+    assert "提交" in translate_word("submitted", library("提交"))
+
+
+def test_a_later_form_is_tried_when_the_first_gives_nothing_the_library_has():
+    # 'specified' has no entry; 'specify' has 指定
+    assert translate_word("specified", library("指定")) == ["指定"]
+
+
+def test_dictionary_words_are_matched_as_taiwan_spells_them():
+    # the dictionary's 服务器 is 伺服器 in a Taiwanese report
+    assert translate_word("server", library("伺服器")) == ["伺服器"]
+    assert translate_word("server", library("服务器")) == ["服务器"]
+
+
+def test_single_characters_only_when_no_longer_word_is_found():
+    assert translate_word("province", library("省")) == ["省"]
+    assert translate_word("week", library("星期", "周")) == ["星期"]
+    assert translate_word("week", library("周")) == ["周"]
+
+
+def test_hyphenated_words_are_translated_by_their_parts():
+    got = translate_word("transport-vehicle", library("运输", "车辆"))
+    assert set(got) == {"运输", "车辆"}
+
+
+def test_the_termbase_names_government_bodies():
+    found, missing = translate_question(
+        "how many control yuan members does each province elect?", library("监察院", "省")
+    )
+    assert "监察院" in found and "省" in found and "yuan" not in missing
