@@ -95,6 +95,15 @@ def bench_cold_start(path: Path, question: str, runs: int, env: dict) -> dict:
     }  # fmt: skip
 
 
+def _cpu_so_far(pid: int) -> float | None:
+    """CPU seconds (user + system) a running process has used; None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,7 +116,7 @@ def bench_app_ready(path: Path, runs: int, env: dict, limit_s: float = 120.0) ->
 
     if find_spec("gradio") is None:
         return None
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
         port = _free_port()
         command = [sys.executable, "-m", "reportqa", "--library", str(path), "app", "--port"]
@@ -121,6 +130,7 @@ def bench_app_ready(path: Path, runs: int, env: dict, limit_s: float = 120.0) ->
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
                         if r.status == 200:
                             times.append(time.perf_counter() - started)
+                            cpus.append(_cpu_so_far(process.pid))
                             break
                 except OSError:
                     time.sleep(0.05)
@@ -134,6 +144,7 @@ def bench_app_ready(path: Path, runs: int, env: dict, limit_s: float = 120.0) ->
     return {
         "command": "reportqa --library LIB app --port P, until GET / answers 200",
         "seconds": round(median(times), 3) if times else None,
+        "cpu_s": round(median(cpus), 3) if cpus and None not in cpus else None,
         "runs": [round(t, 3) for t in times],
     }
 

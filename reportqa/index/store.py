@@ -84,6 +84,7 @@ class Snapshot:
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
     sentence_vectors: SentenceVectors | None = None  # None: built before sentence vectors
+    chunk_count: int = 0  # rows in `chunks` (every write that changes them is a new generation)
 
 
 def is_writable(path: Path) -> bool:
@@ -217,6 +218,7 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
             has_sentences = get_meta(conn, "sentence_vectors") == "1"
             titles = dict(conn.execute("SELECT doc_id, title FROM documents").fetchall())
             aliases = conn.execute("SELECT DISTINCT term, name FROM aliases").fetchall()
+            chunk_count = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
         finally:
             if not outer:
                 conn.execute("COMMIT")
@@ -238,7 +240,13 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
                 ) from None
             time.sleep(0.05)
     return Snapshot(
-        generation, index, ChunkRows(conn), titles, [tuple(a) for a in aliases], sentences
+        generation,
+        index,
+        ChunkRows(conn),
+        titles,
+        [tuple(a) for a in aliases],
+        sentences,
+        chunk_count,
     )
 
 
