@@ -177,7 +177,7 @@ class Retriever:
         tokens = plan.tokens
         if not tokens:
             return {}
-        n_chunks = self.snap.chunk_count  # counted once per generation, not per question
+        n_chunks = self.snap.chunk_count()  # counted once per generation, not per question
         doc_freq = dict(
             self.conn.execute(
                 f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(tokens))})",

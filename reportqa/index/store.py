@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +84,15 @@ class Snapshot:
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
     sentence_vectors: SentenceVectors | None = None  # None: built before sentence vectors
-    chunk_count: int = 0  # rows in `chunks` (every write that changes them is a new generation)
+    _counted: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def chunk_count(self) -> int:
+        """Rows in `chunks`, counted on first use: every write that changes them is a new
+        generation, so once per snapshot (not per question, and not at open: a cold COUNT(*)
+        reads the whole index of 89,800 rows)."""
+        if "chunks" not in self._counted:
+            self._counted["chunks"] = len(self.chunks)
+        return self._counted["chunks"]
 
 
 def is_writable(path: Path) -> bool:
@@ -218,7 +226,6 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
             has_sentences = get_meta(conn, "sentence_vectors") == "1"
             titles = dict(conn.execute("SELECT doc_id, title FROM documents").fetchall())
             aliases = conn.execute("SELECT DISTINCT term, name FROM aliases").fetchall()
-            chunk_count = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
         finally:
             if not outer:
                 conn.execute("COMMIT")
@@ -240,13 +247,7 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
                 ) from None
             time.sleep(0.05)
     return Snapshot(
-        generation,
-        index,
-        ChunkRows(conn),
-        titles,
-        [tuple(a) for a in aliases],
-        sentences,
-        chunk_count,
+        generation, index, ChunkRows(conn), titles, [tuple(a) for a in aliases], sentences
     )
 
 
