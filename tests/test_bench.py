@@ -143,3 +143,23 @@ def test_sentence_transformers_backend_is_measured_on_the_same_texts(monkeypatch
     assert row["passages"] == 6 and row["passages_per_s"] > 0
     assert vectors.shape == (6, embedder.dim) and queries.shape == (2, embedder.dim)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_floor_searches_as_many_vectors_drawn_in_blocks(monkeypatch):
+    from reportqa.eval import bench_speed
+
+    monkeypatch.setattr(bench_speed, "FLOOR_BLOCK", 7)  # 20 vectors: blocks of 7, 7 and 6
+    stats = {"vectors": 20, "dim": 64}
+    floor = bench_speed.floor_ms(FakeEmbedder(), ["a question", "另一個問題"], stats)
+    assert set(floor) == {"p50_ms", "p95_ms"} and floor["p95_ms"] >= floor["p50_ms"] >= 0
+
+
+def test_cpu_of_a_running_process_is_read_while_it_runs():
+    import os
+
+    from reportqa.eval import bench_speed
+
+    sum(i * i for i in range(200_000))  # some CPU of this very process
+    cpu = bench_speed._cpu_so_far(os.getpid())
+    assert cpu is None or cpu > 0
+    assert bench_speed._cpu_so_far(2**22 + 12345) is None  # no such process

@@ -76,3 +76,21 @@ def test_a_large_library_switches_to_ivf_and_stays_consistent(monkeypatch, tmp_p
     lib.ingest([SAMPLE_TXT])
     assert lib.check() == []
     assert lib.stats()["documents"] == 4
+
+
+def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(monkeypatch, tmp_path: Path):
+    from reportqa.index import sentence_vectors
+
+    rng = np.random.default_rng(3)
+    cids = np.sort(rng.integers(0, 60, 500))
+    table = sentence_vectors.build(rng.permutation(500) + 10, cids, _clustered(500, dim=8), 8)
+    target = tmp_path / "s.npy"
+    sentence_vectors.write(table, target)
+    monkeypatch.setattr(sentence_vectors, "READ_ROWS", 7)  # the chunk-id column in many blocks
+    mapped = sentence_vectors.read(target, 8)
+    assert mapped.source is not None  # questions read by pread, not through the map
+    for wanted in ([3], [0, 1, 2, 3, 4], [59, 61, -1], list(range(0, 60, 7)), []):
+        got, want = mapped.gather(np.array(wanted)), table.gather(np.array(wanted))
+        for a, b in zip(got, want, strict=True):
+            assert np.array_equal(a, b)
+    assert np.array_equal(mapped.chunk_column(), cids)

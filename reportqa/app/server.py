@@ -28,7 +28,6 @@ def serve(
     from reportqa.app.ui import build_app, launch_options
 
     service = LibraryService(lib)
-    threading.Thread(target=service.warm_up, name="reportqa-warm-up", daemon=True).start()
     demo = build_app(service, top_k, allow_upload, max_upload_bytes)
     options = launch_options(host, port, allow_upload, max_upload_bytes)
     try:
@@ -38,4 +37,7 @@ def serve(
             f"cannot listen on {options['server_name']}:{port} ({exc}); "
             "pass another --port, or stop what is using it"
         ) from None
+    # Only once the page is served: loading the model meanwhile competes with the server's start
+    # for the 2 cores (and the GIL); a first question waits for the warm-up's lock instead.
+    threading.Thread(target=service.warm_up, name="reportqa-warm-up", daemon=True).start()
     return demo, url

@@ -276,7 +276,8 @@ def format_results(r: dict) -> str:
     )
     a = r["app_ready"]
     if a and a["seconds"] is not None:
-        out.append(f"App ready ({a['command']}): {a['seconds']:.2f} s")
+        cpu = f" (CPU {a['cpu_s']:.2f} s)" if a.get("cpu_s") is not None else ""
+        out.append(f"App ready ({a['command']}): {a['seconds']:.2f} s{cpu}")
     head = f"  {'model':<44}{'load s':>8}{'pass/s':>9}{'q p50 ms':>10}{'q p95 ms':>10}"
     out += ["", "Embedders on the same passages and questions", head]
     for e in r["embedders"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reportqa.index.text import fold
 
@@ -34,12 +35,18 @@ def expand_query(question: str, aliases: list[tuple[str, str]]) -> list[str]:
     folded = fold(question)
     extra: list[str] = []
     for term, name in aliases:
-        t, n = fold(term), fold(name)
+        t, n = _folded(term), _folded(name)
         if _contains_term(folded, t) and n not in folded:
             extra.append(name)
         elif n in folded and not _contains_term(folded, t):
             extra.append(term)
     return list(dict.fromkeys(extra))
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    """fold() of a mined term or name: the same few thousand strings for every question."""
+    return fold(text)
 
 
 def _contains_term(folded: str, term: str) -> bool:

@@ -65,7 +65,10 @@ class Ranking:
 
 
 def _top(scores: dict[int, float], k: int) -> list[int]:
-    return sorted(scores, key=lambda i: (-scores[i], i))[:k]
+    """The k best ids, ties by id (as sorted by (-score, id)), in array maths."""
+    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
+    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
+    return ids[np.lexsort((ids, -values))[:k]].tolist()
 
 
 class Retriever:
@@ -164,7 +167,7 @@ class Retriever:
         valid = ids[0] >= 0
         ids, scores = ids[0][valid], scores[0][valid]
         z = zscores(scores.astype(np.float64))
-        return {int(i): float(s) for i, s in zip(ids, z, strict=True)}
+        return dict(zip(ids.tolist(), z.tolist(), strict=True))
 
     def in_vocabulary(self, terms) -> set[str]:
         terms = list(terms)
@@ -180,7 +183,7 @@ class Retriever:
         tokens = plan.tokens
         if not tokens:
             return {}
-        n_chunks = int(self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        n_chunks = self.snap.chunk_count()  # counted once per generation, not per question
         doc_freq = dict(
             self.conn.execute(
                 f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(tokens))})",

@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +84,15 @@ class Snapshot:
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
     sentence_vectors: SentenceVectors | None = None  # None: built before sentence vectors
+    _counted: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def chunk_count(self) -> int:
+        """Rows in `chunks`, counted on first use: every write that changes them is a new
+        generation, so once per snapshot (not per question, and not at open: a cold COUNT(*)
+        reads the whole index of 89,800 rows)."""
+        if "chunks" not in self._counted:
+            self._counted["chunks"] = len(self.chunks)
+        return self._counted["chunks"]
 
 
 def is_writable(path: Path) -> bool:
