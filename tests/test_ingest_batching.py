@@ -11,6 +11,7 @@ from reportqa.errors import LibraryError
 from reportqa.index import ingest_run, writer
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library, embedding_text
+from reportqa.index.passages import document_plan
 from reportqa.ingest import load_document
 from reportqa.progress import eta_seconds, format_bar, format_duration
 
@@ -63,7 +64,7 @@ def test_files_are_embedded_together_and_each_gets_its_own_vectors(tmp_path):
     assert [r.status for r in results] == ["added"] * 6
     assert [r.path for r in results] == [str(p) for p in paths]
     # Each file's chunks and sentences, embedded once each, in calls that span files.
-    per_file = [len(ingest_run._texts_to_embed(load_document(p))) for p in paths]
+    per_file = [len(document_plan(load_document(p), False).texts) for p in paths]
     assert len(embedder.calls) < len(paths)
     assert max(embedder.calls) > max(per_file)
     assert sum(embedder.calls) == sum(per_file)
@@ -110,7 +111,7 @@ def test_progress_counts_every_text_of_the_run_once(tmp_path, monkeypatch):
     lib = Library.open(tmp_path / "lib", embedder=FakeEmbedder())
     seen = []
     lib.ingest(paths, progress=lambda done, total: seen.append((done, total)))
-    texts = sum(len(ingest_run._texts_to_embed(load_document(p))) for p in paths)  # with sentences
+    texts = sum(len(document_plan(load_document(p), False).texts) for p in paths)  # with sentences
     dones = [d for d, _ in seen]
     assert dones == sorted(dones) and seen[-1] == (texts, texts)
     assert all(d <= t for d, t in seen)

@@ -43,9 +43,42 @@ class E5Tokenizer:
             text = META + text
         return text.replace(" ", META)
 
+    def normalize_with_origins(self, text: str) -> tuple[str, list[int]]:
+        """normalize(text) and, for each of its characters, the index in `text` it came from.
+
+        The same steps as `normalize`, one code point at a time: a dropped character leaves no
+        trace, a run of spaces keeps its first, the leading metaspace comes from character 0.
+        """
+        chars: list[str] = []
+        origins: list[int] = []
+        table = self._table
+        for i, ch in enumerate(text.split("\x00", 1)[0]):
+            for out in table.get(ord(ch), ch):
+                if out == " " and chars and chars[-1] == " ":
+                    continue  # SPACES collapses a run of spaces into its first
+                chars.append(out)
+                origins.append(i)
+        if not chars or chars[0] != " ":
+            chars.insert(0, META)
+            origins.insert(0, 0)
+        return "".join(chars).replace(" ", META), origins
+
     def encode(self, text: str) -> list[int]:
         """Content token ids of a text (with its query:/passage: prefix already added)."""
-        chars = self.normalize(text)
+        return [idx for idx, _, _ in self._pieces(self.normalize(text))]
+
+    def encode_with_offsets(self, text: str) -> tuple[list[int], list[int], list[int]]:
+        """Content token ids and each token's [start, end) character span in `text`."""
+        chars, origins = self.normalize_with_origins(text)
+        ids, starts, ends = [], [], []
+        for idx, a, b in self._pieces(chars):
+            ids.append(idx)
+            starts.append(origins[a])
+            ends.append(origins[b - 1] + 1)
+        return ids, starts, ends
+
+    def _pieces(self, chars: str) -> list[tuple[int, int, int]]:
+        """Viterbi over normalized characters: (piece id, from, to) of the best path."""
         n = len(chars)
         best = [float("-inf")] * (n + 1)
         back: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # (piece id or -1, from)
@@ -66,8 +99,9 @@ class E5Tokenizer:
         out = []
         i = n
         while i > 0:
-            idx, i = back[i]
-            out.append(self.unk if idx < 0 else idx)
+            idx, start = back[i]
+            out.append((self.unk if idx < 0 else idx, start, i))
+            i = start
         out.reverse()
         return out
 
@@ -76,3 +110,23 @@ class E5Tokenizer:
 
     def query(self, text: str) -> list[int]:
         return self.encode(QUERY_PREFIX + text)
+
+
+def span_tokens(
+    starts: list[int], ends: list[int], spans: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Each character span's [first, last + 1) token range; tokens come sorted, as from a text.
+
+    A token belongs to the span holding its last character (a metaspace token for the space
+    before a sentence belongs to none); a span holding no token's last character gets the tokens
+    it overlaps, so that no span is left without tokens when any token covers it.
+    """
+    import bisect
+
+    out = []
+    for a, b in spans:
+        first, last = bisect.bisect_right(ends, a), bisect.bisect_right(ends, b)
+        if first >= last:  # no token ends inside: the tokens the span overlaps
+            first, last = bisect.bisect_right(ends, a), bisect.bisect_left(starts, b)
+        out.append((first, max(first, last)))
+    return out

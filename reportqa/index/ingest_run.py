@@ -7,11 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from reportqa.errors import IngestError, ReportQAError
 from reportqa.index import store
-from reportqa.index.passages import embedding_text, sentence_texts
+from reportqa.index.passages import LATE, PASSAGES, EmbedPlan, document_plan, split_vectors
 from reportqa.ingest import Document, load_document
 
 EMBED_BATCH = 512  # chunk and sentence texts embedded together, across files
@@ -28,7 +26,7 @@ class Pending:
     index: int
     path: str | Path
     doc: Document
-    texts: list[str]
+    plan: EmbedPlan
     seconds: float  # spent on it so far
 
 
@@ -74,16 +72,19 @@ class IngestResult:
     unread_pages: int = 0  # scanned pages left unread because Tesseract is not installed
 
 
-def _texts_to_embed(doc: Document) -> list[str]:
-    """A document's chunk texts, then its sentence texts: embedded in one go."""
-    chunks = [embedding_text(c.section, c.display_text, doc.title) for c in doc.chunks]
-    return chunks + sentence_texts(doc)
+def sentence_kind(conn, embedder) -> str:
+    """How this library's sentence vectors are made: as recorded, else as the embedder can.
 
-
-def _with_vectors(doc: Document, matrix: np.ndarray) -> tuple:
-    """(document, chunk vectors, sentence vectors) from the vectors of _texts_to_embed(doc)."""
-    n = len(doc.chunks)
-    return doc, matrix[:n], matrix[n:]
+    A library from before the record (documents, no kind) has separate sentence passages; new
+    writes follow the record so that one library never mixes the two (`index --rebuild`
+    re-embeds everything the embedder's way).
+    """
+    row = conn.execute("SELECT value FROM meta WHERE key = 'sentence_vector_kind'").fetchone()
+    if row:
+        return row[0]
+    if conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+        return PASSAGES
+    return LATE if getattr(embedder, "late_chunking", False) else PASSAGES
 
 
 def _done(path, status: str, doc: Document, seconds: float) -> IngestResult:
@@ -107,7 +108,7 @@ def _failed(path, exc: ReportQAError, seconds: float) -> IngestResult:
 
 
 class BatchIngest:
-    """`ingest` of LibraryWriter (which provides path, _conn, _lock, _embed and _write)."""
+    """`ingest` of LibraryWriter (which provides path, _conn, _lock, _embed_spans and _write)."""
 
     def ingest(
         self,
@@ -152,14 +153,17 @@ class BatchIngest:
             if self._stored_hash(doc.doc_id) == doc.content_hash:
                 decide(index, _done(path, "unchanged", doc, time.perf_counter() - started))
                 continue
-            texts = _texts_to_embed(doc)
-            pending.append(Pending(index, path, doc, texts, time.perf_counter() - started))
-            run.add_chunks(len(texts))
-            if sum(len(p.texts) for p in pending) >= EMBED_BATCH:
+            plan = document_plan(doc, self._sentence_kind() == LATE)
+            pending.append(Pending(index, path, doc, plan, time.perf_counter() - started))
+            run.add_chunks(len(plan.texts))
+            if sum(len(p.plan.texts) for p in pending) >= EMBED_BATCH:
                 self._flush(pending, run, decide)
                 pending = []
         self._flush(pending, run, decide)
         return [r for r in results if r is not None]
+
+    def _sentence_kind(self) -> str:
+        return sentence_kind(self._conn, self.embedder)
 
     def _stored_hash(self, doc_id: str) -> str | None:
         row = self._conn.execute(
@@ -171,19 +175,25 @@ class BatchIngest:
         """Embed the pending files' chunks in one go, then write each file on its own."""
         if not pending:
             return
-        texts = [t for p in pending for t in p.texts]
+        texts = [t for p in pending for t in p.plan.texts]
+        spans = [s for p in pending for s in p.plan.spans]
         started = time.perf_counter()
         try:
-            matrix = self._embed(texts, run.chunk_progress)
+            matrix, pooled = self._embed_spans(
+                texts, spans, pending[0].plan.late, run.chunk_progress
+            )
         except ReportQAError as exc:
             for p in pending:
                 decide(p.index, _failed(p.path, exc, p.seconds + time.perf_counter() - started))
             return
         per_chunk = (time.perf_counter() - started) / max(len(texts), 1)
-        offset = 0
+        offset = pooled_offset = 0
         for p in pending:
-            vectors = matrix[offset : offset + len(p.texts)]
-            offset += len(p.texts)
+            n, m = len(p.plan.texts), p.plan.count() if p.plan.late else 0
+            chunk_vectors, sentence_vectors = split_vectors(
+                p.plan, matrix[offset : offset + n], pooled[pooled_offset : pooled_offset + m]
+            )
+            offset, pooled_offset = offset + n, pooled_offset + m
             written = time.perf_counter()
             try:
                 with store.write_lock(self.path), self._lock:
@@ -191,10 +201,10 @@ class BatchIngest:
                     if old == p.doc.content_hash:
                         status = "unchanged"  # another process stored it meanwhile
                     else:
-                        self._write([_with_vectors(p.doc, vectors)])
+                        self._write([(p.doc, chunk_vectors, sentence_vectors)])
                         status = "replaced" if old else "added"
             except ReportQAError as exc:
                 decide(p.index, _failed(p.path, exc, p.seconds + time.perf_counter() - written))
                 continue
-            seconds = p.seconds + per_chunk * len(p.texts) + time.perf_counter() - written
+            seconds = p.seconds + per_chunk * n + time.perf_counter() - written
             decide(p.index, _done(p.path, status, p.doc, seconds))

@@ -22,13 +22,16 @@ from reportqa.index.ingest_run import (  # noqa: F401 (IngestResult: public API)
     PROGRESS_STEP,
     BatchIngest,
     IngestResult,
-    _texts_to_embed,
-    _with_vectors,
 )
-from reportqa.index.passages import (
+from reportqa.index.passages import (  # noqa: F401 (embedding_text: library.py imports it)
+    LATE,
+    PASSAGES,
+    chunk_plan,
+    document_plan,
     embedding_text,
     lexical_text,
     sentence_texts,
+    split_vectors,
 )
 from reportqa.index.stages import crash_point
 from reportqa.index.text import tokenize
@@ -55,7 +58,9 @@ class LibraryWriter(BatchIngest):
             ).fetchone()
             if old and old[0] == doc.content_hash:
                 return "unchanged"
-            self._write([_with_vectors(doc, self._embed(_texts_to_embed(doc), progress))])
+            plan = document_plan(doc, self._sentence_kind() == LATE)
+            vectors = self._embed_spans(plan.texts, plan.spans, plan.late, progress)
+            self._write([(doc, *split_vectors(plan, *vectors))])
             return "replaced" if old else "added"
 
     def add_documents(self, items: list[tuple]) -> None:
@@ -75,8 +80,16 @@ class LibraryWriter(BatchIngest):
         with store.write_lock(self.path), self._lock:
             self._write(items)
 
-    def _sentence_vectors(self, items: list[tuple]) -> list[np.ndarray]:
+    def _sentence_vectors(self, items: list[tuple], kind: str) -> list[np.ndarray]:
         """Each document's sentence vectors: given, or embedded (each distinct text once)."""
+        if kind == LATE:  # pooled from the chunks' own passes
+            return [
+                np.asarray(rest[0], dtype=np.float32)
+                if rest
+                else split_vectors(plan, *self._embed_spans(plan.texts, plan.spans, True, None))[1]
+                for doc, _, *rest in items
+                for plan in [document_plan(doc, True)]
+            ]
         missing = {t for doc, _, *rest in items if not rest for t in sentence_texts(doc)}
         unique = sorted(missing)
         embedded = self._embed(unique, None) if unique else None
@@ -93,20 +106,39 @@ class LibraryWriter(BatchIngest):
 
     def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
         """Vectors of texts, PROGRESS_STEP at a time (the embedder batches within a call)."""
-        out = []
-        batch = PROGRESS_STEP
-        for start in range(0, len(texts), batch):
-            out.append(self.embedder.embed_passages(texts[start : start + batch]))
+        return self._embed_spans(texts, [], False, progress)[0]
+
+    def _embed_spans(
+        self,
+        texts: list[str],
+        spans: list[list[tuple[int, int]]],
+        late: bool,
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of texts and, when late, of their spans pooled from the same pass."""
+        dim, step = self.embedder.dim, PROGRESS_STEP
+        out, pooled = [np.zeros((0, dim))], [np.zeros((0, dim))]
+        for start in range(0, len(texts), step):
+            part = texts[start : start + step]
+            if late:
+                vectors, spans_vectors = self.embedder.embed_passages_and_spans(
+                    part, spans[start : start + step]
+                )
+                pooled.append(spans_vectors)
+            else:
+                vectors = self.embedder.embed_passages(part)
+            out.append(vectors)
             if progress:
-                progress(min(start + batch, len(texts)), len(texts))
-        return np.vstack(out).astype(np.float32) if out else np.zeros((0, self.embedder.dim))
+                progress(min(start + step, len(texts)), len(texts))
+        return np.vstack(out).astype(np.float32), np.vstack(pooled).astype(np.float32)
 
     def _write(self, items: list[tuple], remove: tuple[str, ...] = ()) -> None:
         """One transaction: replace documents' rows, write the next vector generation, commit."""
         conn = self._conn
         dim = self.embedder.dim if items else int(store.get_meta(conn, "dim", "0"))
         targets = [doc.doc_id for doc, *_ in items] + list(remove)
-        sentence_matrices = self._sentence_vectors(items)  # embedding happens before the lock
+        kind = self._sentence_kind()
+        sentence_matrices = self._sentence_vectors(items, kind)  # embedded before the lock
         conn.execute("BEGIN IMMEDIATE")
         try:
             generation = int(store.get_meta(conn, "generation", "0"))
@@ -142,6 +174,7 @@ class LibraryWriter(BatchIngest):
             store.set_meta(conn, "dim", str(dim))
             store.set_meta(conn, "generation", str(generation + 1))
             store.set_meta(conn, "sentence_vectors", "1")
+            store.set_meta(conn, "sentence_vector_kind", kind)
             sentence_vectors.write(sentences, sentence_vectors.file_path(self.path, generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
             crash_point("before-commit")
@@ -280,28 +313,29 @@ class LibraryWriter(BatchIngest):
                 snap = store.load_snapshot(self._conn, self.path, 1, vectors=False)
             chunks = {c.id: c for c in snap.chunks.values()}
             ids = sorted(chunks)
-            texts = [
-                embedding_text(c.section, c.text, snap.titles.get(c.doc_id, ""))
-                for c in (chunks[i] for i in ids)
-            ]
             rows = self._conn.execute(
                 "SELECT rowid, chunk_id, start, end FROM sentences ORDER BY rowid"
             ).fetchall()
-            sentences = [chunks[c].text[a:b] for _, c, a, b in rows if c in chunks]
-            unique = sorted(set(sentences))
+            units: dict[int, list[tuple[int, int, int]]] = {i: [] for i in ids}
+            for rowid, chunk_id, start, end in rows:
+                if chunk_id in units:
+                    units[chunk_id].append((rowid, start, end))
+            kind = LATE if getattr(embedder, "late_chunking", False) else PASSAGES
+            plan = chunk_plan(
+                [
+                    (chunks[i].section, chunks[i].text, snap.titles.get(chunks[i].doc_id, ""))
+                    for i in ids
+                ],
+                kind == LATE,
+                [[(a, b) for _, a, b in units[i]] for i in ids],
+            )
             previous, self._embedder = self._embedder, embedder
             try:
-                new_vectors = self._embed(texts, progress)
-                unique_vectors = self._embed(unique, None) if unique else None
+                embedded = self._embed_spans(plan.texts, plan.spans, plan.late, progress)
             finally:
                 self._embedder = previous
-            where = {t: k for k, t in enumerate(unique)}
-            kept = [r for r in rows if r[1] in chunks]
-            sentence_matrix = (
-                unique_vectors[[where[t] for t in sentences]]
-                if unique
-                else np.zeros((0, embedder.dim), dtype=np.float32)
-            )
+            new_vectors, sentence_matrix = split_vectors(plan, *embedded)
+            kept = [(rowid, i) for i in ids for rowid, _, _ in units[i]]
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -313,11 +347,12 @@ class LibraryWriter(BatchIngest):
                 store.set_meta(conn, "dim", str(embedder.dim))
                 store.set_meta(conn, "generation", str(generation + 1))
                 store.set_meta(conn, "sentence_vectors", "1")
+                store.set_meta(conn, "sentence_vector_kind", kind)
                 sentence_vectors.write(
                     sentence_vectors.build(
                         np.array([r[0] for r in kept], dtype=np.int64),
                         np.array([r[1] for r in kept], dtype=np.int64),
-                        sentence_matrix,
+                        sentence_matrix.reshape(-1, embedder.dim),
                         embedder.dim,
                     ),
                     sentence_vectors.file_path(self.path, generation + 1),
