@@ -321,3 +321,19 @@ def test_summary_of_citations_highlights_and_answers():
     unmeasured = summarize_group([result(None, None, None)], found_within=(400,))
     assert unmeasured.page_cited is unmeasured.highlight is unmeasured.abstain is None
     assert (unmeasured.page_n, unmeasured.answer_n) == (0, 0)
+
+
+def test_unanswerable_questions_count_only_in_the_false_answer_rate():
+    unanswerable = EvalQuestion("u", "zh", "?", (), unanswerable=True)
+    answerable = EvalQuestion("q", "zh", "?", ("答案",))
+    passages = ["這裡有答案。"]
+    line = {"text": "答案。"}
+    said = score_question(unanswerable, passages, 1.0, answer=line, answer_measured=True)
+    quiet = score_question(unanswerable, passages, 1.0, answer=None, answer_measured=True)
+    right = score_question(answerable, passages, 1.0, answer=line, answer_measured=True)
+    assert (said.unanswerable, said.answer, quiet.answer) == (True, "wrong", "abstained")
+    s = summarize_group([said, quiet, right], found_within=(400,))
+    assert (s.questions, s.hit_at[1], s.mrr) == (1, 1.0, 1.0)
+    assert (s.answer_right, s.answered_n, s.abstain, s.answer_n) == (1.0, 1, 0.0, 1)
+    assert (s.false_answer, s.unanswerable_n) == (0.5, 2)
+    assert summarize_group([right], found_within=(400,)).false_answer is None

@@ -89,7 +89,7 @@ def test_missing_and_empty_files(tmp_path):
 
 @pytest.fixture(scope="module")
 def bundled():
-    return load_eval_set(bundled_eval_set_path())
+    return [q for q in load_eval_set(bundled_eval_set_path()) if not q.unanswerable]
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +200,7 @@ def test_bundled_sets_are_found_by_name(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def real_set():
-    return load_eval_set(bundled_eval_set_path("real-pdfs"))
+    return [q for q in load_eval_set(bundled_eval_set_path("real-pdfs")) if not q.unanswerable]
 
 
 def test_real_pdf_set_names_file_page_and_split_everywhere(real_set):
@@ -251,3 +251,42 @@ def test_real_pdf_evidence_is_on_its_page_in_the_pypdf_text(real_set):
             if normalize_for_match(evidence) not in text:
                 problems.append(f"{q.id}: {evidence!r} not on page {q.page} of {q.file}")
     assert problems == []
+
+
+# ----- questions the reports do not answer ----------------------------------------------------
+
+
+def test_unanswerable_question_needs_no_evidence(tmp_path):
+    path = write_lines(tmp_path, line(evidence=None, unanswerable=True), line(id="q2"))
+    first, second = load_eval_set(path)
+    assert (first.unanswerable, first.evidence) == (True, ())
+    assert (second.unanswerable, second.evidence) == (False, ("答案",))
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "problem"),
+    [
+        (line(id="q2", unanswerable=True), "an unanswerable question has evidence"),
+        (line(id="q2", unanswerable="yes"), "field 'unanswerable' must be true or false"),
+        (line(id="q2", evidence=None), "missing field 'evidence'"),
+    ],
+)
+def test_bad_unanswerable_line_names_line_problem_and_fix(tmp_path, bad_line, problem):
+    path = write_lines(tmp_path, line(), bad_line)
+    with pytest.raises(EvalSetError) as excinfo:
+        load_eval_set(path)
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}:2: ") and problem in message and ";" in message
+
+
+def test_bundled_unanswerable_questions_span_splits_languages_and_reports():
+    asked = [
+        q
+        for name in ("sample", "real-pdfs")
+        for q in load_eval_set(bundled_eval_set_path(name))
+        if q.unanswerable
+    ]
+    assert 6 <= len(asked) <= 10
+    assert {q.split for q in asked} == {"tune", "heldout"}
+    assert sum(q.lang == "en" for q in asked) * 2 >= len(asked)
+    assert len({q.file for q in asked if q.file}) >= 4

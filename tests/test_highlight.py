@@ -21,12 +21,59 @@ def ranking(chunks: list[int], scores: list[float], weights: list[float] | None 
     return Ranking(ranked, plan, rows, values, np.zeros(cids.size), values, values)
 
 
-def test_the_answer_line_comes_from_the_first_passage():
-    # the second passage's sentence scores higher, but scores of different passages do not
-    # compare well: the passage the ranking puts first answers
+def test_the_answer_line_comes_from_the_first_passage_unless_the_second_is_much_stronger():
+    # scores of different passages do not compare well: the second passage's sentence must
+    # beat the first's by the rank penalty (0.3), and a third passage is not read
     r = ranking([7, 7, 3], [1.2, 0.2, 1.4])
     line = answer_line(r, [7, 3])
     assert line is not None and line.chunk_id == 7 and (line.start, line.end) == (0, 10)
+    line = answer_line(ranking([7, 7, 3], [0.9, 0.2, 1.4]), [7, 3])
+    assert line is not None and line.chunk_id == 3
+    line = answer_line(ranking([7, 3, 2], [0.9, 0.5, 1.6]), [7, 3, 2])
+    assert line is not None and line.chunk_id == 7
+
+
+def worded(question: str, tokens: list[str], scores: list[float], z=None, idf=None) -> Ranking:
+    """One passage (chunk 5) whose sentences have these folded tokens and answer scores."""
+    n = len(tokens)
+    rows = SentenceRows(
+        np.arange(n), np.full(n, 5), np.arange(n) * 10, np.arange(n) * 10 + 10, np.ones(n), tokens
+    )
+    idf = idf or {}
+    plan = QueryPlan(question, [], [], question, list(idf), idf=idf)
+    values = np.array(scores)
+    z = None if z is None else np.array(z, dtype=float)
+    return Ranking([(5, 1.0)], plan, rows, values, np.zeros(n), values, values, z)
+
+
+def test_the_answer_line_tells_apart_sentences_the_answer_cap_ties():
+    # z 3.2 and 3.9 both count as certain at the highlights' cap of 3; at 4 they do not
+    line = answer_line(worded("q", ["a", "c", "b"], [1.0, 0.1, 1.0], z=[3.2, 0, 3.9]), [5])
+    assert line is not None and (line.start, line.end) == (20, 30)
+
+
+def test_a_sentence_with_more_of_the_questions_words_answers():
+    idf = {"nims": 1.0, "总部": 1.0}
+    r = worded("q", ["nims 成立", "其他", "nims 总部 筑波"], [1.0, 0.1, 0.95], idf=idf)
+    assert answer_line(r, [5]) is not None and answer_line(r, [5]).start == 20
+
+
+def test_a_sentence_with_the_kind_of_answer_asked_for_answers():
+    # how much → an amount: the sentence with one wins over a slightly better one without
+    tokens = ["补助 内容 丰富", "其他", "每月 生活费 约 20 万 日圆"]
+    line = answer_line(worded("How much does SPRING pay?", tokens, [1.1, 0.1, 0.9]), [5])
+    assert line is not None and (line.start, line.end) == (20, 30)
+    # when → a date
+    tokens = ["jst 机构", "其他", "成立 于 2003 年"]
+    line = answer_line(worded("JST 是什麼時候成立的？", tokens, [1.1, 0.1, 0.9]), [5])
+    assert line is not None and (line.start, line.end) == (20, 30)
+
+
+def test_no_answer_line_when_no_sentence_holds_the_kind_of_answer_asked_for():
+    # 物質材料研究機構的研究人員有多少人？: the passage names the institute, never a head count
+    tokens = ["拜会 物质 材料 研究 机构", "研究 人员 具备 创业 意愿"]
+    assert answer_line(worded("研究人員有多少人？", tokens, [0.95, 0.9]), [5]) is None
+    assert answer_line(worded("研究人員做什麼？", tokens, [0.95, 0.9]), [5]) is not None
 
 
 def test_an_adjacent_sentence_well_above_half_as_good_joins_the_answer_line():

@@ -13,7 +13,7 @@ from reportqa.errors import ReportQAError
 LANGS = ("zh", "zh-hans", "en")
 SPLITS = ("tune", "heldout")
 REQUIRED_FIELDS = ("id", "lang", "question", "evidence")
-OPTIONAL_FIELDS = ("split", "file", "page")
+OPTIONAL_FIELDS = ("split", "file", "page", "unanswerable")
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -33,6 +33,9 @@ class EvalQuestion:
     split: str = "tune"
     file: str | None = None  # the report file (a name, no folder) the question is about
     page: int | None = None  # 1-based PDF page index where the evidence is
+    # The reports do not answer it (no evidence): the answer line must abstain. Such questions
+    # count only in the false-answer rate, never in the retrieval or answer-line figures.
+    unanswerable: bool = False
 
 
 def normalize_for_match(text: str) -> str:
@@ -112,7 +115,15 @@ def parse_eval_line(line: str, where: str = "<line>") -> EvalQuestion:
             'write {"id": ..., "lang": ..., "question": ..., "evidence": [...]}'
         )
 
+    unanswerable = record.get("unanswerable", False)
+    if not isinstance(unanswerable, bool):
+        raise EvalSetError(
+            f"{where}: field 'unanswerable' must be true or false, got {unanswerable!r}; "
+            "write true for a question the reports do not answer, or leave it out"
+        )
     for field in REQUIRED_FIELDS:
+        if field == "evidence" and unanswerable:
+            continue
         if field not in record:
             raise EvalSetError(f"{where}: missing field {field!r}; add it")
     unknown = sorted(set(record) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
@@ -130,8 +141,12 @@ def parse_eval_line(line: str, where: str = "<line>") -> EvalQuestion:
     if split not in SPLITS:
         raise EvalSetError(f"{where}: unknown split {split!r}; use one of {', '.join(SPLITS)}")
 
-    evidence = record["evidence"]
-    if not isinstance(evidence, list) or not evidence:
+    evidence = record.get("evidence", [])
+    if unanswerable and evidence:
+        raise EvalSetError(
+            f"{where}: an unanswerable question has evidence; drop 'evidence' or 'unanswerable'"
+        )
+    if not unanswerable and (not isinstance(evidence, list) or not evidence):
         raise EvalSetError(
             f"{where}: empty evidence; list at least one string copied from the report"
         )
@@ -165,4 +180,5 @@ def parse_eval_line(line: str, where: str = "<line>") -> EvalQuestion:
         split=split,
         file=file,
         page=page,
+        unanswerable=unanswerable,
     )

@@ -145,6 +145,7 @@ class QuestionResult:
     highlight_ok: bool | None = None  # None: no passage answers the question
     answer: str | None = None  # one of ANSWER_STATES; None: `ask` gave no answer line at all
     answer_chars: int | None = None
+    unanswerable: bool = False  # the reports do not answer it: only an abstention is right
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class Summary:
     answered_n: int = 0
     abstain: float | None = None  # of the answer_n questions where `ask` has an answer line
     answer_n: int = 0
+    false_answer: float | None = None  # of the unanswerable_n questions, those given an answer
+    unanswerable_n: int = 0
 
 
 def scored_texts(question: EvalQuestion, passages: Sequence[str | dict]) -> list[str]:
@@ -215,6 +218,7 @@ def score_question(
         highlight_ok=highlight_ok,
         answer=answer_state(answer, question.evidence) if answer_measured else None,
         answer_chars=len((answer or {}).get("text") or "") if answer_measured and answer else None,
+        unanswerable=question.unanswerable,
     )
 
 
@@ -243,7 +247,12 @@ def summarize_group(
     hit_at: Sequence[int] = HIT_AT,
     found_within: Sequence[int] = FOUND_WITHIN_CHARS,
 ) -> Summary:
-    """Mean metrics over the given results."""
+    """Mean metrics over the given results; unanswerable questions count only in false_answer."""
+    unanswerable = [r for r in results if r.unanswerable]
+    results = [r for r in results if not r.unanswerable]
+    false_answer, unanswerable_n = _share(
+        [r.answer != "abstained" for r in unanswerable if r.answer is not None]
+    )
     latencies = [r.latency_ms for r in results]
     return Summary(
         questions=len(results),
@@ -255,6 +264,8 @@ def summarize_group(
         mean_latency_ms=_mean(latencies),
         p95_latency_ms=_percentile(latencies, 95),
         **_citation_summary(results),
+        false_answer=false_answer,
+        unanswerable_n=unanswerable_n,
     )
 
 

@@ -158,7 +158,11 @@ def summary_row(outcomes: Sequence[QuestionOutcome]) -> dict:
     """Flat, JSON-ready metrics for a group of outcomes; None where nothing was measured."""
     s: Summary = summarize_group([o.result for o in outcomes])
     latencies = [o.result.latency_ms for o in outcomes]
-    answer_chars = [o.result.answer_chars for o in outcomes if o.result.answer_chars is not None]
+    answer_chars = [
+        o.result.answer_chars
+        for o in outcomes
+        if o.result.answer_chars is not None and not o.result.unanswerable
+    ]
     return {
         "questions": s.questions,
         **{f"hit@{k}": round(s.hit_at[k], 4) for k in HIT_AT},
@@ -177,12 +181,14 @@ def summary_row(outcomes: Sequence[QuestionOutcome]) -> dict:
         "abstain": _round(s.abstain),
         "answer_n": s.answer_n,
         "answer_chars": round(sum(answer_chars) / len(answer_chars), 1) if answer_chars else None,
+        "false_answer": _round(s.false_answer),
+        "unanswerable_n": s.unanswerable_n,
     }
 
 
 def misses(outcomes: Sequence[QuestionOutcome], k: int = MISS_AT) -> list[QuestionOutcome]:
-    """The questions no passage in the top k answers."""
-    return [o for o in outcomes if not hit_at_k(o.result.rank, k)]
+    """The (answerable) questions no passage in the top k answers."""
+    return [o for o in outcomes if not o.result.unanswerable and not hit_at_k(o.result.rank, k)]
 
 
 def floor_check(run: EvalRun, floor: float = QUALITY_FLOOR_HIT5) -> dict | None:
@@ -226,6 +232,7 @@ def outcome_dict(o: QuestionOutcome) -> dict:
         "page_cited": r.page_cited,
         "highlight_ok": r.highlight_ok,
         "answer_state": r.answer,
+        "unanswerable": r.unanswerable,
         "top": o.top,
         "answering": o.answering,
         "answer": o.answer,
@@ -251,7 +258,10 @@ def report_dict(run: EvalRun) -> dict:
                 "page_misses": [o.question.id for o in out if o.result.page_cited is False],
                 "highlight_misses": [o.question.id for o in out if o.result.highlight_ok is False],
                 "answer_misses": [
-                    o.question.id for o in out if o.result.answer in ("wrong", "abstained")
+                    o.question.id
+                    for o in out
+                    if o.result.answer == "wrong"
+                    or (o.result.answer == "abstained" and not o.result.unanswerable)
                 ],
                 "questions": [outcome_dict(o) for o in out],
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -18,27 +19,23 @@ HIGHLIGHT_FLOOR = 0.5  # below this a sentence only mentions the question's word
 HIGHLIGHT_RELATIVE = 0.5  # a passage's best sentence must be this close to the answer's
 NEAR_BEST = 0.5  # a second sentence is highlighted when it scores this close to the best (tune:
 # 0.85 → 0.5 highlight .866 → .911, en .812 → .917; 0.7: .902)
-# The answer line: the first passage's best sentence, joined by an adjacent one scoring at least
-# PAIR_NEAR of it; none below ANSWER_FLOOR. Tune split (sample + real PDFs): from the first 3
-# passages with 0.1 per rank, pair 0.9, floor 0.9: right .670, abstain .009; from the first
-# passage, pair 0.6, floor 1.0: right .738, abstain .053 (heldout .745, .056). Sentence scores
-# of different passages do not compare well; the ranking's first passage is right 4 times in 5.
-# Passing over bare headings (below): right .768, abstain .044 at floor 0.8 or 0.9 (1.0: .786,
-# .088); 0.8 as on a library of the sample alone 0.9 abstains on .164 of its tune split (0.8: .109).
+# The answer line: the best sentence of the first two passages by a joint score (below), joined
+# by an adjacent one scoring at least PAIR_NEAR of it; none below ANSWER_FLOOR. Round 1 took the
+# first passage only (tune: right .759, abstain .009; heldout .712, .037; it answered 6 of the 8
+# questions the reports do not answer). Chosen on the tune split (answerable, abstain <= .10):
+# similarity counting fully at z 4 (the answer_cap of 3 ties most first-passage sentences),
+# coverage 0.3, kind of answer +0.2 / -0.2, second passage at -0.3, floor 0.8: tune right .794,
+# abstain .053 (false answers 2 of 4); heldout .800, .074 (1 of 4). Without the kind of answer
+# .778/.044 and .780/.074; 3 passages or a penalty by fused-score gap: no better.
 ANSWER_FLOOR = 0.8  # no answer line below this: say nothing rather than show a weak sentence
-ANSWER_PASSAGES = 1  # the answer line comes from the first passages
-RANK_PENALTY = 0.1  # per rank below the first: prefer the passage the ranking trusts
+ANSWER_PASSAGES = 2  # the answer line comes from the first passages
+RANK_PENALTY = 0.3  # per rank below the first: prefer the passage the ranking trusts
 PAIR_NEAR = 0.6  # an adjacent sentence this close joins the answer line
-
-
-@dataclass(frozen=True)
-class AnswerLine:
-    """The sentence (or two adjacent ones) most likely to answer, as offsets into one passage."""
-
-    chunk_id: int
-    start: int
-    end: int
-    score: float
+ANSWER_CAP = 4.0  # the answer line's similarity counts fully at this z-score (0: answer scores)
+ANSWER_LEXICAL = 0.5  # weight of the lexical share (times the query's coverage) beside it
+COVERAGE_WEIGHT = 0.3  # share of the question's distinct words the sentence contains
+TYPE_WEIGHT = 0.2  # the sentence holds what the question asks for (a date, a number, a name)
+TYPE_MISS = 0.2  # ... or it does not: less (a sentence of the question's words and no number)
 
 
 def sentence_weight(sentence: str) -> float:
@@ -70,16 +67,91 @@ def highlight(ranking: Ranking, chunk_id: int, best: float) -> list[list[int]]:
     return [[int(s.start[rows[i]]), int(s.end[rows[i]])] for i in chosen] if s else []
 
 
+@dataclass(frozen=True)
+class AnswerLine:
+    """The sentence (or two adjacent ones) most likely to answer, as offsets into one passage."""
+
+    chunk_id: int
+    start: int
+    end: int
+    score: float
+
+
+# What a question asks for, stated generically, and what a sentence that gives it contains.
+_ASKS = {
+    "date": (
+        r"\bwhen\b|\bwhat (year|date|month|day|time)\b|\bhow long\b|\bduration\b|\bperiod\b|"
+        "何時|什麼時候|哪一年|哪年|哪一天|哪天|幾年|幾點|日期|期間|期程|多久|何年"
+    ),
+    "number": (
+        r"\bhow (many|much)\b|\bnumber of\b|\bamount\b|\bbudget\b|\bcost\b|"
+        "多少|幾[個位人次項所件名天日週年月場]|金額|人數|經費|預算|數量"
+    ),
+    "person": r"\bwho\b|\bwhom\b|誰|哪位|哪些人|何人|負責人|主持人",
+    "place": r"\bwhere\b|\bwhich (city|place|venue)\b|哪裡|何處|地點|在哪",
+}
+_COUNTER = "個位人名次項所件天日週年月場元圓學分節隊組"
+_GIVES = {
+    "date": (
+        r"\d{1,2}:\d{2}|\d{2,4}\s*年|\d{1,2}\s*月|\d{4}[-/.]\d{1,2}|民國|[一二三四五六七八九十]+年"
+    ),
+    "number": (
+        rf"\d[\d,.]*\s*[萬億千百]?\s*[{_COUNTER}%％]|[一二三四五六七八九十百千萬兩]+\s*[{_COUNTER}]"
+    ),
+    "person": (
+        "教授|博士|處長|主任|委員|部長|校長|局長|院長|理事長|所長|司長|科長|組長|代表|先生|女士|"
+        "研究員|執行長|主席|議員|市長|署長|總監|president|director|dr|prof|manager"
+    ),
+    "place": r"[市縣區鄉鎮]|大學|館|中心|會場|路|號|https?|www|github",
+}
+
+
+@functools.cache
+def _pattern(table: str, kind: str) -> re.Pattern:
+    """A question's (asks) or a sentence's (gives) pattern, folded as tokens are."""
+    from reportqa.index.text import fold
+
+    return re.compile(fold((_ASKS if table == "asks" else _GIVES)[kind]))
+
+
+def asks_for(question: str) -> list[str]:
+    """The kinds of answer a question asks for (date, number, person, place), maybe none."""
+    from reportqa.index.text import fold
+
+    q = fold(question)
+    return [kind for kind in _ASKS if _pattern("asks", kind).search(q)]
+
+
+def gives(tokens: str, kinds: list[str]) -> bool:
+    """True when a sentence (its folded tokens) holds one of the kinds of answer asked for."""
+    joined = tokens.replace(" ", "")
+    return any(_pattern("gives", kind).search(joined) for kind in kinds)
+
+
+def coverage(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
+    """Per sentence: the share of the question's own distinct words (not translations or
+    aliases) it contains, each counted once however rare."""
+    plan, s = ranking.plan, ranking.sentences
+    terms = [t for t in plan.idf if plan.source_weight.get(t, 1.0) >= 1.0] or list(plan.idf)
+    if s is None or not terms or rows.size == 0:
+        return np.zeros(rows.size)
+    presence = evidence.token_presence([s.tokens[i] for i in rows.tolist()], terms)
+    return presence.mean(axis=1)
+
+
 def answer_line(ranking: Ranking, chunk_ids: list[int]) -> AnswerLine | None:
     """The most convincing sentence of the first passages, or None when none is convincing.
 
-    A bare heading or field line (weight below 1) is never the answer line nor joins it: it
-    names a topic (五、 日本學術振興會(JSPS)), it does not answer; a passage of nothing else
-    is passed over."""
+    A sentence's joint score: its own answer score, its coverage of the question's words and
+    whether it holds the kind of answer asked for, less a penalty for its passage's rank and
+    fused-score gap below the first. A bare heading or field line (weight below 1) is never
+    the answer line nor joins it: it names a topic (五、 日本學術振興會(JSPS)), it does not
+    answer; a passage of nothing else is passed over."""
     best: AnswerLine | None = None
     s = ranking.sentences
     if s is None:
         return None
+    kinds = asks_for(ranking.plan.question) if TYPE_WEIGHT or TYPE_MISS else []
     considered = 0
     for chunk_id in chunk_ids:
         if considered == ANSWER_PASSAGES:
@@ -88,14 +160,23 @@ def answer_line(ranking: Ranking, chunk_ids: list[int]) -> AnswerLine | None:
         content = s.weight[rows] >= 1.0
         if not content.any():
             continue
-        scores = np.where(content, scores, -np.inf)
-        k = int(np.argmax(scores))
-        score = float(scores[k]) - RANK_PENALTY * considered
+        joint = scores.copy()
+        if ANSWER_CAP and ranking.similarity_z is not None and ranking.share is not None:
+            z = evidence.capped(ranking.similarity_z[rows], ANSWER_CAP)
+            joint = z + ANSWER_LEXICAL * ranking.plan.coverage * ranking.share[rows]
+        if COVERAGE_WEIGHT:
+            joint = joint + COVERAGE_WEIGHT * coverage(ranking, rows)
+        if kinds:
+            typed = np.array([gives(s.tokens[r], kinds) for r in rows.tolist()], dtype=float)
+            joint = joint + TYPE_WEIGHT * typed - TYPE_MISS * (1.0 - typed)
+        joint = np.where(content, joint, -np.inf)
+        k = int(np.argmax(joint))
+        score = float(joint[k]) - RANK_PENALTY * considered
         considered += 1
         if best is None or score > best.score:
             start, end = int(s.start[rows[k]]), int(s.end[rows[k]])
             for j in (k + 1, k - 1):  # one adjacent sentence nearly as good joins it
-                if 0 <= j < scores.size and scores[j] >= PAIR_NEAR * scores[k]:
+                if 0 <= j < scores.size and content[j] and scores[j] >= PAIR_NEAR * scores[k]:
                     start, end = min(start, int(s.start[rows[j]])), max(end, int(s.end[rows[j]]))
                     break
             best = AnswerLine(chunk_id, start, end, score)

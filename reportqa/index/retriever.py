@@ -52,6 +52,7 @@ class Ranking:
     share: np.ndarray | None = None  # lexical share per sentence (0..1)
     similarity: np.ndarray | None = None  # similarity evidence per sentence (0..1)
     highlight_scores: np.ndarray | None = None  # answer scores with the preceding sentence's
+    similarity_z: np.ndarray | None = None  # question-sentence cosine z-score per sentence
 
     def sentences_of(
         self, chunk_id: int, for_highlight: bool = False
@@ -137,7 +138,8 @@ class Retriever:
         keep &= evidence.reachable(base, plan.coverage * w.sentence, top_k)
         rows = fetch_sentences(self.conn, ids[keep].tolist())
         share = self.lexical_evidence(rows, plan)
-        similar = evidence.capped(evidence.align(zs, sids, rows.sid), w.answer_cap)
+        z = evidence.align(zs, sids, rows.sid)
+        similar = evidence.capped(z, w.answer_cap)
         fused = base
         if rows.sid.size:
             groups, best_share = evidence.best_per_group(share, rows.cid)
@@ -146,7 +148,7 @@ class Retriever:
         ranked = [(int(ids[k]), float(fused[k])) for k in order]
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
         marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
-        return Ranking(ranked, plan, rows, scores, share, similar, marks)
+        return Ranking(ranked, plan, rows, scores, share, similar, marks, z)
 
     def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
         """Per sentence: its share of the question's IDF mass (0..1)."""
