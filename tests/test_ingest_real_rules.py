@@ -248,6 +248,34 @@ def test_cells_extracted_one_per_line_are_rejoined_into_rows():
     ]
 
 
+def test_a_header_row_on_one_line_heads_the_cell_table_below_it():
+    cells = [  # the column names share a baseline and come out as one line
+        ("賽事 獎項 資格", 90, 700),
+        ("初賽", 60, 650), ("大獎抽", 80, 635),
+        ("平板電腦、", 160, 680), ("智慧手環", 160, 665),
+        ("遊戲次數超過", 320, 685), ("24 次之隊伍。", 320, 670),
+        ("決賽", 60, 600), ("造型獎", 160, 600), ("進入決賽隊伍。", 320, 600),
+    ]  # fmt: skip
+    lines = [Line(t, 6, x=float(x), y=float(y)) for t, x, y in cells]
+    table, j = read_cell_table(lines, 0, full=80)
+    assert j == len(lines)
+    assert table.header == "賽事 獎項 資格"
+    assert table.rows[0] == "初賽大獎抽 平板電腦、智慧手環 遊戲次數超過24 次之隊伍。"
+    prose = "更多內容請洽官方網站，或於上班時間來電洽詢承辦單位，我們將盡快回覆您的問題與建議。"
+    after = [Line(prose, 6, x=57.0, y=560.0 - 20 * k) for k in range(3)]
+    blocks, _ = outline([Line("4. 其他：", 6, x=60.0, y=730.0), *lines, *after])
+    assert [b.kind for b in blocks][:3] == ["heading", "table", "text"]
+
+
+def test_empty_sibling_headings_before_a_table_do_not_lead_it():
+    lines = [Line("1. 決賽隊伍：", 4), Line("2. 指導老師：", 5), Line("3. 其他：", 6)]
+    lines += [Line("項目 名額", 6), Line("1 初賽 十名", 6), Line("2 決賽 五名", 6)]
+    chunks = chunk_blocks(outline(lines)[0], "d")
+    table = next(c for c in chunks if c.kind == "table")
+    assert table.text.startswith("3. 其他：") and table.pages == [6]
+    assert "1. 決賽隊伍" in chunks[0].text
+
+
 def test_prose_without_positions_is_no_cell_table():
     lines = _lines("第一行文字", "第二行文字")
     assert read_cell_table(lines, 0, full=80) == (None, 0)
@@ -295,3 +323,19 @@ def test_ordinary_pages_get_no_label():
     lines = [Line(f"第{k}段不同的內文，各頁不重複。", k) for k in range(1, 5)]
     lines += [Line("同一行頁首", k) for k in range(1, 5)]
     assert page_labels(lines) == {}
+
+
+# ----- list items and figures ----------------------------------------------------------------
+def test_a_one_line_note_under_a_table_goes_with_the_table():
+    cells = [  # a table read cell by cell, then a note line under it, then the next section
+        ("壹、 獎項", 57, 760), ("初賽", 60, 700), ("平板電腦、智慧手環", 160, 705),
+        ("遊戲次數超過 24 次", 320, 705), ("決賽", 60, 650), ("造型獎", 160, 650),
+        ("進入決賽隊伍", 320, 650), ("更多獎項內容請洽官方網站", 57, 600), ("貳、 其他", 57, 570),
+    ]  # fmt: skip
+    lines = [Line(t, 6, x=float(x), y=float(y)) for t, x, y in cells]
+    prose = "在事先告知之原則下，承辦單位保留更動競賽規則及賽程之權利，並於官方網站公告周知。"
+    lines += [Line(prose, 6, x=57.0, y=540.0 - 20 * k) for k in range(3)]
+    chunks = chunk_blocks(outline(lines)[0], "d")
+    table = next(c for c in chunks if c.kind == "table")
+    assert table.text.endswith("更多獎項內容請洽官方網站")
+    assert sum("更多獎項" in c.text for c in chunks) == 1

@@ -83,6 +83,7 @@ CUT_BETWEEN_BLOCKS = 0.15
 CUT_MID_PARAGRAPH = 0.6
 SMALL = 100  # a chunk smaller than this (an orphan) costs extra, unless its run is that small
 LABEL_MAX = 40  # characters: a one-line label before a table goes with it
+NOTE_MAX = 80  # characters: a one-line note after a table, ending its section, goes with it
 MAX_PAGE_SPAN = 2  # a chunk of several units covers at most this many pages (cite one place)
 COVER = "封面"  # the section of a report's cover: a chunk of its own, never mixed with body
 
@@ -188,16 +189,20 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
             emit(kind, [(u.block, u.text, u.pages) for u in piece])
         run.clear()
 
-    for k, block in enumerate(blocks):
+    notes: set[int] = set()  # blocks already in a chunk as the note under a table
+    for k_block, block in enumerate(blocks):
+        if k_block in notes:
+            continue
         if block.kind == "heading" and block.section_break:
             # An empty 一、 followed by 二、 must not share a chunk; a parent (肆、) may lead 一、.
             if any(_ends_before(u, block) for u in run):
                 close_run()
             run.append(_Unit(block, block.text, block.pages, True))
         elif block.kind == "table":
-            # Headings right before a table (表1's section title) go with the table.
+            # Headings right before a table (表1's section title) go with the table; empty
+            # sibling headings before those (1. … 2. … whose content is an image) do not.
             k = len(run)
-            while k > 0 and run[k - 1].block.kind == "heading":
+            while k > 0 and _leads(run[k - 1].block, block):
                 k -= 1
             # So does a one-line label just before it on its page (an organisation's name).
             if k > 0 and _is_label(run[k - 1].block, block) and run[k - 1].first_of_block:
@@ -207,9 +212,14 @@ def chunk_blocks(blocks: list[Block], doc_id: str) -> list[Chunk]:
             lead = [(u.block, u.text, u.pages) for u in run[k:]]
             del run[k:]
             close_run()
-            for parts, prefix in _table_pieces(block, lead):
+            pieces = list(_table_pieces(block, lead))
+            if _is_note(block, blocks[k_block + 1 : k_block + 3]):
+                note = blocks[k_block + 1]
+                pieces[-1][0].append((note, note.text, note.pages))
+                notes.add(k_block + 1)
+            for parts, prefix in pieces:
                 emit("table", parts, prefix)
-        elif block.section == [COVER] and _shares_page(block, blocks[k + 1 : k + 2]):
+        elif block.section == [COVER] and _shares_page(block, blocks[k_block + 1 : k_block + 2]):
             # A title block above the body on one page is no cover page: it leads the body's
             # first chunk, and never outranks the body as a chunk of a few words of its own.
             close_run()
@@ -233,6 +243,25 @@ def _ends_before(unit: _Unit, heading: Block) -> bool:
         return False  # 柒、附錄 (nothing else) leads 附錄一：…, which outranks its level
     # A parent leads its first child (肆、 then 一、; 附錄二：… then its own 壹、).
     return (unit.block.rank or unit.block.level) >= (heading.rank or heading.level)
+
+
+def _leads(heading: Block, table: Block) -> bool:
+    """True when a heading just before a table is one of the sections the table is in."""
+    return heading.kind == "heading" and heading.section == table.section[: len(heading.section)]
+
+
+def _is_note(table: Block, following: list[Block]) -> bool:
+    """True when the block after a table is its note: one short line on the table's last page,
+    in its section, that ends the section (※為選授內容。, 更多獎項內容請洽官方網站 …)."""
+    if not following or following[0].kind != "text":
+        return False
+    note = following[0]
+    if "\n" in note.text or size(note.text) > NOTE_MAX or note.section != table.section:
+        return False
+    if note.pages != table.pages[-1:]:
+        return False
+    after = following[1] if len(following) > 1 else None
+    return after is None or after.kind == "heading" or after.section != note.section
 
 
 def _shares_page(cover: Block, following: list[Block]) -> bool:

@@ -23,6 +23,7 @@ ROW_KEYS = {
     "latin": re.compile(r"^[A-Z][A-Za-z0-9-]*[A-Z0-9](\s|$)"),
 }
 TABLE_HEADER_CELL = re.compile(r"^[\u3400-\u9fff]{1,6}$")
+HEADER_LINE_CELL = re.compile(r"^[\u3400-\u9fffA-Za-z]{1,8}$")  # a column name, no punctuation
 MD_TABLE_ROW = re.compile(r"^\|.*\|$")
 MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 # A cell line continues the cell above it when it starts at the same x (within this many
@@ -211,8 +212,35 @@ def read_cell_table(lines: list[Line], i: int, full: int) -> tuple[Table | None,
     """Rows of a table extracted one cell per line, from line i; (None, i) if there is none.
 
     Each row becomes one line: its cells in order, a cell's wrapped lines re-joined, cells
-    separated by a space, so that a row's label stays with its content.
+    separated by a space, so that a row's label stays with its content. A header row whose
+    column names sit on one baseline comes out as one line of short names above the rows: it
+    is the table's header (repeated when the table is split), not a paragraph that swallows
+    the first row's cells.
     """
+    table, j = _read_cell_rows(lines, i, full)
+    if table is None and _is_header_line(lines, i):
+        table, j = _read_cell_rows(lines, i + 1, full)
+        if table is not None:
+            table.header = lines[i].text
+            table.pages = _pages(lines[i:j])
+            return table, j
+        return None, i
+    return table, j
+
+
+def _is_header_line(lines: list[Line], i: int) -> bool:
+    """Column names on one line (賽事 獎項數 資格 方式), above the next line on the same page."""
+    if i + 1 >= len(lines):
+        return False
+    line, below = lines[i], lines[i + 1]
+    if line.y is None or below.y is None or line.page != below.page or below.y >= line.y:
+        return False
+    cells = line.text.split()
+    return len(cells) >= 2 and all(HEADER_LINE_CELL.match(c) for c in cells)
+
+
+def _read_cell_rows(lines: list[Line], i: int, full: int) -> tuple[Table | None, int]:
+    """The rows of a cell-per-line table from line i (see read_cell_table)."""
     start = lines[i]
     if start.x is None or start.y is None or display_width(start.text) > CELL_WIDTH * full:
         return None, i
