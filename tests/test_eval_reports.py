@@ -142,7 +142,11 @@ def test_cli_eval_rejects_an_id_used_by_two_sets(tmp_path, capsys):
 def test_eval_over_the_sample_and_a_real_pdf(tmp_path, capsys):
     """Two report files in one eval library; questions about each are judged on their own file."""
     folder = real_pdfs_or_skip()
-    contest = [q for q in load_eval_set(bundled_eval_set_path("real-pdfs")) if q.file == CONTEST]
+    contest = [
+        q
+        for q in load_eval_set(bundled_eval_set_path("real-pdfs"))
+        if q.file == CONTEST and not q.unanswerable
+    ]
     eval_set = tmp_path / "two.jsonl"
     sample_qs = [q for q in BUNDLED if q.split == "heldout"][:5]
     lines = [

@@ -172,9 +172,13 @@ def test_table_shows_every_mode_group_and_metric(report):
         assert header in table
     for word in ("chars", "p50 ms", "p95 ms", "quality floor: hybrid hit@5"):
         assert word in table
-    for header in ("page", "hilite", "answer", "abstain", "a chars"):
+    for header in ("page", "hilite", "answer", "abstain", "a chars", "false"):
         assert header in table
     lines = table.splitlines()
+    # the false-answer rate over the bundled set's unanswerable questions, with its count
+    row = report["modes"]["hybrid"]["groups"]["all"]
+    citation_all = [line for line in lines if line.startswith("hybrid   all ")][1]
+    assert citation_all.split()[-2:] == [f"{row['false_answer']:.3f}", str(row["unanswerable_n"])]
     for mode in runner.MODES:  # one row per mode in each of the two tables
         assert sum(line.startswith(f"{mode:<8} all ") for line in lines) == 2
     assert sum(line[9:21].strip() == "heldout" for line in lines) == 2 * len(runner.MODES)

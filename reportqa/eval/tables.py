@@ -30,6 +30,8 @@ CITATION_COLUMNS = (  # the second table: citations, highlights and the answer l
     ("abstain", "abstain", "{:.3f}"),
     ("of", "answer_n", "{:d}"),
     ("a chars", "answer_chars", "{:.0f}"),
+    ("false", "false_answer", "{:.3f}"),
+    ("of", "unanswerable_n", "{:d}"),
 )
 NOT_MEASURED = "—"
 
@@ -92,7 +94,8 @@ def format_table(report: dict) -> str:
         "top k); hilite: a highlighted stretch of that passage\ncontains a whole evidence string "
         "(of the questions with an answering passage); answer: the answer\nline contains the "
         "evidence (of the questions it answered); abstain: no answer line (of those asked);\n"
-        f"a chars: mean answer length; of: how many were judged; {NOT_MEASURED}: not measured."
+        "a chars: mean answer length; false: an answer line for a question the reports do not\n"
+        f"answer (of those asked); of: how many were judged; {NOT_MEASURED}: not measured."
     )
     floor = report["quality_floor"]
     if floor:
