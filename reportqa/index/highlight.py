@@ -20,7 +20,7 @@ HIGHLIGHT_RELATIVE = 0.5  # a passage's best sentence must be this close to the 
 NEAR_BEST = 0.5  # a second sentence is highlighted when it scores this close to the best (tune:
 # 0.85 → 0.5 highlight .866 → .911, en .812 → .917; 0.7: .902)
 # The answer line: the best sentence of the first two passages by a joint score (below), joined
-# by an adjacent one scoring at least PAIR_NEAR of it; none below ANSWER_FLOOR. Round 1 took the
+# by an adjacent one scoring at least PAIR_NEAR of it; none below the floor. Round 1 took the
 # first passage only (tune: right .759, abstain .009; heldout .712, .037; it answered 6 of the 8
 # questions the reports do not answer). Chosen on the tune split (answerable, abstain <= .10):
 # similarity counting fully at z 4 (the answer_cap of 3 ties most first-passage sentences),
@@ -31,15 +31,15 @@ NEAR_BEST = 0.5  # a second sentence is highlighted when it scores this close to
 # on the library: in the sample report's library alone the floor of 0.8 abstained on .159 of
 # answerable questions (five reports: .060). The question-sentence cosine itself does not depend
 # on the library: where the ranking has it, it counts from COSINE_LOW (0) to COSINE_HIGH (1) in
-# place of the z-score, and the floor is ANSWER_FLOOR_COSINE. Chosen on the tune split of both
-# libraries (answerable, abstain <= .10 in each): five reports tune right .804, abstain .053
+# place of the z-score, with ANSWER_FLOOR (ANSWER_FLOOR_Z without it). Chosen on the tune split
+# of both libraries (answerable, abstain <= .10 in each): five reports tune right .804, abstain .053
 # (unchanged), heldout .800/.074 → .820/.074; the sample alone tune .783/.164 → .780/.091,
 # heldout .739/.148 → .792/.111; false answers unchanged (3 of 8; 1 of 3). Floor 0.7: the same
 # on tune, heldout .833/.111 and .792/.111; a floor relative to the candidates' median or
 # second-best joint score, a z floor, the rarest question word or a "label：value" field whose
 # label shares the question's words: no better.
-ANSWER_FLOOR = 0.8  # no answer line below this: say nothing rather than show a weak sentence
-ANSWER_FLOOR_COSINE = 0.65  # ... when the similarity is the cosine (the retriever's rankings)
+ANSWER_FLOOR = 0.65  # no answer line below this: say nothing rather than show a weak sentence
+ANSWER_FLOOR_Z = 0.8  # ... when a ranking has no cosines (the z-score or the answer scores)
 COSINE_LOW = 0.80  # a question-sentence cosine this low counts 0 (candidates' mean: ~0.82)
 COSINE_HIGH = 0.90  # ... and this high fully (the median answer line's: 0.89)
 ANSWER_PASSAGES = 2  # the answer line comes from the first passages
@@ -198,5 +198,5 @@ def answer_line(ranking: Ranking, chunk_ids: list[int]) -> AnswerLine | None:
                     start, end = min(start, int(s.start[rows[j]])), max(end, int(s.end[rows[j]]))
                     break
             best = AnswerLine(chunk_id, start, end, score)
-    floor = ANSWER_FLOOR_COSINE if ranking.similarity_cos is not None else ANSWER_FLOOR
+    floor = ANSWER_FLOOR if ranking.similarity_cos is not None else ANSWER_FLOOR_Z
     return best if best is not None and best.score >= floor else None
