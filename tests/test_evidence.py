@@ -77,3 +77,18 @@ def test_ranking_similarity_keeps_apart_sentences_a_cap_of_three_would_tie():
     assert tied[0] == tied[1] == 1.0
     _, apart = evidence.best_per_group(evidence.capped(z, Weights().rank_cap), chunk_ids)
     assert apart[0] > apart[1]
+
+
+def test_the_cosine_does_not_depend_on_the_other_sentences_but_the_z_score_does():
+    # one answering sentence among few (a library of one report) or many weaker ones
+    query = np.eye(4, dtype=np.float32)[0]
+
+    def unit(c: float) -> list[float]:
+        return [c, float(np.sqrt(1 - c * c)), 0.0, 0.0]
+
+    few = np.array([unit(0.9), unit(0.85), unit(0.84)], dtype=np.float32)
+    many = np.array([unit(0.9)] + [unit(0.8)] * 50, dtype=np.float32)
+    assert abs(evidence.cosine(few, query)[0] - evidence.cosine(many, query)[0]) < 1e-6
+    assert evidence.similarity_z(many, query)[0] > 2 * evidence.similarity_z(few, query)[0]
+    got = evidence.stretched(np.array([0.75, 0.85, 0.95]), 0.8, 0.9)
+    assert np.allclose(got, [0.0, 0.5, 1.0])

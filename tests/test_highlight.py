@@ -33,7 +33,9 @@ def test_the_answer_line_comes_from_the_first_passage_unless_the_second_is_much_
     assert line is not None and line.chunk_id == 7
 
 
-def worded(question: str, tokens: list[str], scores: list[float], z=None, idf=None) -> Ranking:
+def worded(
+    question: str, tokens: list[str], scores: list[float], z=None, idf=None, cos=None
+) -> Ranking:
     """One passage (chunk 5) whose sentences have these folded tokens and answer scores."""
     n = len(tokens)
     rows = SentenceRows(
@@ -43,7 +45,8 @@ def worded(question: str, tokens: list[str], scores: list[float], z=None, idf=No
     plan = QueryPlan(question, [], [], question, list(idf), idf=idf)
     values = np.array(scores)
     z = None if z is None else np.array(z, dtype=float)
-    return Ranking([(5, 1.0)], plan, rows, values, np.zeros(n), values, values, z)
+    cos = None if cos is None else np.array(cos, dtype=float)
+    return Ranking([(5, 1.0)], plan, rows, values, np.zeros(n), values, values, z, cos)
 
 
 def test_the_answer_line_tells_apart_sentences_the_answer_cap_ties():
@@ -120,3 +123,15 @@ def test_only_bare_headings_weigh_less():
     ]
     assert [sentence_weight(s) for s in weak] == [HEADING_WEIGHT] * 3
     assert [sentence_weight(s) for s in said] == [1.0] * 6
+
+
+def test_the_answer_line_stands_on_the_cosine_not_on_the_libraries_z_score():
+    # among a thousand weaker sentences a middling one has a high z; among one report's few
+    # a good one has a low z: the cosine (the same in any library) decides, not the z
+    tokens = ["a", "b"]
+    weak = worded("q", tokens, [1.0, 0.1], z=[4.5, 0.0], cos=[0.84, 0.8])
+    assert answer_line(weak, [5]) is None
+    good = worded("q", tokens, [1.0, 0.1], z=[1.5, 0.0], cos=[0.89, 0.8])
+    assert answer_line(good, [5]) is not None and answer_line(good, [5]).start == 0
+    # without cosines (no sentence vectors) the z-score path still answers the strong one
+    assert answer_line(worded("q", tokens, [1.0, 0.1], z=[4.5, 0.0]), [5]) is not None

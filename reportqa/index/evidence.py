@@ -38,14 +38,31 @@ def lexical_share(
     return weight * (presence @ idf) / total
 
 
-def similarity_z(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Question-sentence cosine as a z-score among these sentences (unclipped)."""
+def cosine(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Question-sentence cosine per sentence (unit vectors): the same in any library."""
     if vectors.shape[0] == 0:
         return np.zeros(0)
     # einsum, not BLAS: on a busy 2-core machine BLAS threads spin against each other
-    cos = np.einsum("ij,j->i", vectors, np.asarray(query, dtype=np.float32).reshape(-1))
-    std = float(cos.std())
-    return (cos - float(cos.mean())) / (std if std > 1e-9 else 1.0)
+    return np.einsum("ij,j->i", vectors, np.asarray(query, dtype=np.float32).reshape(-1))
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    """Values as z-scores among themselves (a constant array: all 0)."""
+    if values.size == 0:
+        return np.zeros(0)
+    std = float(values.std())
+    return (values - float(values.mean())) / (std if std > 1e-9 else 1.0)
+
+
+def similarity_z(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Question-sentence cosine as a z-score among these sentences (unclipped): it depends on
+    which sentences are among them, so on the library (one report's or a thousand's)."""
+    return zscore(cosine(vectors, query))
+
+
+def stretched(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Values mapped linearly from low..high to 0..1, clipped."""
+    return np.clip((np.asarray(values, dtype=float) - low) / (high - low), 0.0, 1.0)
 
 
 def capped(z: np.ndarray, cap: float = Z_CAP) -> np.ndarray:

@@ -53,6 +53,7 @@ class Ranking:
     similarity: np.ndarray | None = None  # similarity evidence per sentence (0..1)
     highlight_scores: np.ndarray | None = None  # answer scores with the preceding sentence's
     similarity_z: np.ndarray | None = None  # question-sentence cosine z-score per sentence
+    similarity_cos: np.ndarray | None = None  # question-sentence cosine per sentence (raw)
 
     def sentences_of(
         self, chunk_id: int, for_highlight: bool = False
@@ -128,11 +129,12 @@ class Retriever:
         # the sentence rows are.
         keep = evidence.reachable(base, plan.coverage * w.sentence + w.similarity, top_k)
         vectors = self.snap.sentence_vectors
-        zs = np.zeros(0)
+        zs, cos = np.zeros(0), np.zeros(0)
         sids = np.zeros(0, dtype=np.int64)
         if vectors is not None and query is not None and w.similarity > 0:
             sids, cids, matrix = vectors.gather(ids[keep])
-            zs = evidence.similarity_z(matrix, query)
+            cos = evidence.cosine(matrix, query)
+            zs = evidence.zscore(cos)
             groups, best = evidence.best_per_group(evidence.capped(zs, w.rank_cap), cids)
             base[np.searchsorted(ids, groups)] += w.similarity * best
         keep &= evidence.reachable(base, plan.coverage * w.sentence, top_k)
@@ -148,7 +150,8 @@ class Retriever:
         ranked = [(int(ids[k]), float(fused[k])) for k in order]
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
         marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
-        return Ranking(ranked, plan, rows, scores, share, similar, marks, z)
+        cosines = evidence.align(cos, sids, rows.sid) if cos.size else None
+        return Ranking(ranked, plan, rows, scores, share, similar, marks, z, cosines)
 
     def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
         """Per sentence: its share of the question's IDF mass (0..1)."""
