@@ -40,3 +40,25 @@ def test_the_termbase_names_government_bodies():
         "how many control yuan members does each province elect?", library("监察院", "省")
     )
     assert "监察院" in found and "省" in found and "yuan" not in missing
+
+
+def pairs(*chunks: set[str]):
+    """A co_occur check over fixed chunks (sets of words)."""
+    return lambda term, others: any(term in c and c & set(others) for c in chunks)
+
+
+def test_senses_no_chunk_uses_beside_the_other_words_are_left_out():
+    vocabulary = library("持续", "支持", "维持", "步骤", "投票")
+    chunks = pairs({"步骤", "投票", "维持"}, {"支持", "经费"}, {"持续", "发展"})
+    found, _ = translate_question("the last step of voting", vocabulary, chunks)
+    assert "维持" in found and "步骤" in found and "投票" in found
+    assert "支持" not in found and "持续" not in found
+    # without the co-occurrence check every sense the library has is kept
+    found, _ = translate_question("the last step of voting", vocabulary)
+    assert {"支持", "持续", "维持"} <= set(found)
+
+
+def test_all_senses_are_kept_when_none_is_used_beside_the_other_words():
+    vocabulary = library("持续", "支持", "投票")
+    found, _ = translate_question("the last vote", vocabulary, pairs({"持续"}, {"支持"}))
+    assert {"持续", "支持", "投票"} <= set(found)
