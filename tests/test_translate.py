@@ -62,3 +62,8 @@ def test_all_senses_are_kept_when_none_is_used_beside_the_other_words():
     vocabulary = library("持续", "支持", "投票")
     found, _ = translate_question("the last vote", vocabulary, pairs({"持续"}, {"支持"}))
     assert {"持续", "支持", "投票"} <= set(found)
+
+
+def test_a_word_whose_base_form_the_library_uses_in_english_is_matched_as_that_form():
+    found, missing = translate_question("what installs it?", library("install", "安装"))
+    assert found == ["install"] and not missing

@@ -161,10 +161,17 @@ def translate_question(
     words = [w for w in WORD.findall(rest) if w not in STOPWORDS and len(w) > 2]
     # A word the reports use as such (JST, SPRING, RIKEN) is a name: the general dictionary's
     # senses (JST → 日本標準時間, spring → 彈性) would only add noise. The termbase still applies.
+    # So is a word whose base form the reports use (installs → install).
     present = in_library(words)
+    forms = {w: [f for f in _variants(w)[1:] if f.isascii() and len(f) > 2] for w in words}
+    forms_present = in_library({f for fs in forms.values() for f in fs})
     senses: list[list[str]] = []
     for word in words:
         if word in present:
+            continue
+        base = [f for f in forms[word] if f in forms_present]
+        if base:  # installs → install, as a manual's command line has it: English, not Chinese
+            out.append(base[0])
             continue
         ranked = translate_word(word, in_library)
         if ranked:
