@@ -67,3 +67,10 @@ def test_all_senses_are_kept_when_none_is_used_beside_the_other_words():
 def test_a_word_whose_base_form_the_library_uses_in_english_is_matched_as_that_form():
     found, missing = translate_question("what installs it?", library("install", "安装"))
     assert found == ["install"] and not missing
+
+
+def test_the_termbase_gives_the_government_senses_of_term_and_body():
+    found, _ = translate_question("how long is the term of the president?", library("任期"))
+    assert "任期" in found
+    found, _ = translate_question("which body interprets the constitution?", library("机关"))
+    assert "机关" in found
