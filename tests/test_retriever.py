@@ -121,3 +121,15 @@ def test_chunks_read_by_ocr_say_so_in_the_answer(lib):
     passages = lib.ask("ACT-X", top_k=10).passages
     assert {p.ocr for p in passages} == {True, False}
     assert all(p.ocr == ("ACT-X" in p.text) for p in passages)
+
+
+def test_a_word_keeps_the_senses_a_chunk_uses_beside_the_other_question_words(lib, tmp_path):
+    voting = tmp_path / "voting.txt"
+    voting.write_text("壹、 投票\n啟用投票功能是維持系統的最後步驟。\n", encoding="utf-8")
+    funding = tmp_path / "funding.txt"
+    funding.write_text("壹、 經費\n本計畫支持研究人員持續發展。\n", encoding="utf-8")
+    lib.ingest([voting, funding])
+    translated = lib.ranking("What is the last step of voting?").plan.translated
+    # last → 持續, 支持, 維持: only 維持 stands beside 步驟 and 投票 in a chunk
+    assert "维持" in translated and "步骤" in translated
+    assert "支持" not in translated and "持续" not in translated

@@ -40,3 +40,37 @@ def test_the_termbase_names_government_bodies():
         "how many control yuan members does each province elect?", library("监察院", "省")
     )
     assert "监察院" in found and "省" in found and "yuan" not in missing
+
+
+def pairs(*chunks: set[str]):
+    """A co_occur check over fixed chunks (sets of words)."""
+    return lambda term, others: any(term in c and c & set(others) for c in chunks)
+
+
+def test_senses_no_chunk_uses_beside_the_other_words_are_left_out():
+    vocabulary = library("持续", "支持", "维持", "步骤", "投票")
+    chunks = pairs({"步骤", "投票", "维持"}, {"支持", "经费"}, {"持续", "发展"})
+    found, _ = translate_question("the last step of voting", vocabulary, chunks)
+    assert "维持" in found and "步骤" in found and "投票" in found
+    assert "支持" not in found and "持续" not in found
+    # without the co-occurrence check every sense the library has is kept
+    found, _ = translate_question("the last step of voting", vocabulary)
+    assert {"支持", "持续", "维持"} <= set(found)
+
+
+def test_all_senses_are_kept_when_none_is_used_beside_the_other_words():
+    vocabulary = library("持续", "支持", "投票")
+    found, _ = translate_question("the last vote", vocabulary, pairs({"持续"}, {"支持"}))
+    assert {"持续", "支持", "投票"} <= set(found)
+
+
+def test_a_word_whose_base_form_the_library_uses_in_english_is_matched_as_that_form():
+    found, missing = translate_question("what installs it?", library("install", "安装"))
+    assert found == ["install"] and not missing
+
+
+def test_the_termbase_gives_the_government_senses_of_term_and_body():
+    found, _ = translate_question("how long is the term of the president?", library("任期"))
+    assert "任期" in found
+    found, _ = translate_question("which body interprets the constitution?", library("机关"))
+    assert "机关" in found

@@ -35,12 +35,16 @@ def plan_query(
     question: str,
     aliases: list[tuple[str, str]],
     in_library: Callable[[Iterable[str]], set[str]],
+    co_occur: Callable[[str, list[str]], bool] | None = None,
 ) -> QueryPlan:
-    """Expand a question with mined aliases and dictionary translations."""
+    """Expand a question with mined aliases and dictionary translations (senses chosen by
+    `co_occur`, see translate_question)."""
     extra = expand_query(question, aliases)
     folded = fold(question)
     translated, untranslated = (
-        translate_question(folded, in_library) if re.search(r"[a-z]{3}", folded) else ([], [])
+        translate_question(folded, in_library, co_occur)
+        if re.search(r"[a-z]{3}", folded)
+        else ([], [])
     )
     expanded = " ".join([question, *extra])
     dense_text = to_traditional(expanded) if is_simplified(question) else expanded

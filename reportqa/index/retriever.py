@@ -66,6 +66,11 @@ class Ranking:
         return np.arange(lo, hi), scores[lo:hi]
 
 
+def _quoted(term: str) -> str:
+    """A term as an FTS5 string (its own quotes doubled)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 def _top(scores: dict[int, float], k: int) -> list[int]:
     """The k best ids, ties by id (as sorted by (-score, id)), in array maths."""
     ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
@@ -93,7 +98,7 @@ class Retriever:
         mode: str = "hybrid",
     ) -> Ranking:
         snap = self.snap
-        plan = plan_query(question, snap.aliases, self.in_vocabulary)
+        plan = plan_query(question, snap.aliases, self.in_vocabulary, self.co_occur)
         wanted = set(doc_ids) if doc_ids else None
         if wanted and wanted - set(snap.titles):
             raise QuestionError(
@@ -183,6 +188,12 @@ class Retriever:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def co_occur(self, term: str, others: list[str]) -> bool:
+        """Whether a chunk holds `term` and at least one of `others`."""
+        query = f"{_quoted(term)} AND ({' OR '.join(_quoted(t) for t in others)})"
+        sql = "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1"
+        return self.conn.execute(sql, (query,)).fetchone() is not None
+
     def lexical(self, plan: QueryPlan) -> dict[int, float]:
         """BM25 over the FTS5 index; also weighs the plan's tokens by IDF."""
         tokens = plan.tokens
@@ -203,7 +214,7 @@ class Retriever:
             groups.setdefault(plan.source_weight.get(token, 1.0), []).append(token)
         scores: dict[int, float] = {}
         for weight, group in groups.items():
-            query = " OR ".join('"' + t.replace('"', '""') + '"' for t in group)
+            query = " OR ".join(_quoted(t) for t in group)
             for rowid, score in self.conn.execute(
                 "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
                 f"ORDER BY bm25(chunks_fts) LIMIT {SEARCH_K}",

@@ -143,22 +143,61 @@ def _glossary_terms(folded_question: str) -> tuple[list[str], str]:
 
 
 def translate_question(
-    folded_question: str, in_library: Callable[[Iterable[str]], set[str]]
+    folded_question: str,
+    in_library: Callable[[Iterable[str]], set[str]],
+    co_occur: Callable[[str, list[str]], bool] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Chinese words (Simplified) for a question's English words, as the library spells them,
-    and the English content words that found no translation in the library."""
+    and the English content words that found no translation in the library.
+
+    With `co_occur` (does some chunk hold this word and one of those?), an English word with
+    several senses in the library keeps only the senses that a chunk uses beside the question's
+    other words (last → 持續, 支持, 支援, 維持 in a question about a voting feature's steps
+    keeps those a chunk pairs with 步驟 or 投票), or all of them when none is so used."""
     termbase, rest = _glossary_terms(folded_question)
-    out: list[str] = [t for t in termbase if t in in_library(termbase)]
+    present_terms = in_library(termbase)
+    out: list[str] = [t for t in termbase if t in present_terms]
     untranslated: list[str] = []
     words = [w for w in WORD.findall(rest) if w not in STOPWORDS and len(w) > 2]
     # A word the reports use as such (JST, SPRING, RIKEN) is a name: the general dictionary's
     # senses (JST → 日本標準時間, spring → 彈性) would only add noise. The termbase still applies.
+    # So is a word whose base form the reports use (installs → install).
     present = in_library(words)
-    words = [w for w in words if w not in present]
+    forms = {w: [f for f in _variants(w)[1:] if f.isascii() and len(f) > 2] for w in words}
+    forms_present = in_library({f for fs in forms.values() for f in fs})
+    senses: list[list[str]] = []
     for word in words:
+        if word in present:
+            continue
+        base = [f for f in forms[word] if f in forms_present]
+        if base:  # installs → install, as a manual's command line has it: English, not Chinese
+            out.append(base[0])
+            continue
         ranked = translate_word(word, in_library)
         if ranked:
-            out.extend(ranked)
+            senses.append(ranked)
         else:
             untranslated.append(word)
+    if co_occur is not None:
+        anchors = out + [w for w in words if w in present]
+        senses = [
+            _supported(
+                group,
+                anchors + [t for other in senses if other is not group for t in other],
+                co_occur,
+            )
+            for group in senses
+        ]
+    out += [t for group in senses for t in group]
     return list(dict.fromkeys(out)), untranslated
+
+
+def _supported(
+    group: list[str], others: list[str], co_occur: Callable[[str, list[str]], bool]
+) -> list[str]:
+    """The senses of one word that a chunk uses beside another word of the question; all of
+    them if it has one sense, there are no other words, or no sense is so used."""
+    if len(group) < 2 or not others:
+        return group
+    kept = [sense for sense in group if co_occur(sense, others)]
+    return kept or group
