@@ -234,6 +234,12 @@ def test_kill_9_at_random_moments_of_a_write(ingest_rig):
 # ----- `reportqa remove` and `reportqa index --rebuild` ----------------------------------------
 
 
+def kill_at(stage: str, lib_path: Path, *args: str) -> None:
+    """Run `reportqa ARGS` on the library and assert it killed itself at `stage`."""
+    code, _, err = finish(reportqa(lib_path, *args, **{stages.CRASH_AT: stage}))
+    assert code == -signal.SIGKILL, f"never reached {stage}: {err}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_kill_9_of_reportqa_remove_at_every_stage(base_library, tmp_path, stage):
@@ -241,8 +247,7 @@ def test_kill_9_of_reportqa_remove_at_every_stage(base_library, tmp_path, stage)
     shutil.copytree(base_library, lib_path)
     with opened(lib_path) as lib:
         baseline, before = untouched(lib), lib.stats()
-    code, _, err = finish(reportqa(lib_path, "remove", SECOND, **{stages.CRASH_AT: stage}))
-    assert code == -signal.SIGKILL, f"never reached {stage}: {err}"
+    kill_at(stage, lib_path, "remove", SECOND)
     with opened(lib_path) as lib:
         best, sample, second = untouched(lib)
         assert (best, sample) == baseline[:2], "the report kept answers differently"
@@ -258,8 +263,7 @@ def test_kill_9_of_reportqa_index_rebuild_at_every_stage(base_library, tmp_path,
     shutil.copytree(base_library, lib_path)
     with opened(lib_path) as lib:
         before = (lib.stats(), [lib.ask(q).to_dict()["passages"] for q in QUESTIONS])
-    code, _, err = finish(reportqa(lib_path, "index", "--rebuild", **{stages.CRASH_AT: stage}))
-    assert code == -signal.SIGKILL, f"never reached {stage}: {err}"
+    kill_at(stage, lib_path, "index", "--rebuild")
     with opened(lib_path) as lib:
         stats = lib.stats()
         assert stats["generation"] == before[0]["generation"] + (stage == "after-commit")
