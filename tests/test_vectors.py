@@ -94,3 +94,21 @@ def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(monkeypatch, tm
         for a, b in zip(got, want, strict=True):
             assert np.array_equal(a, b)
     assert np.array_equal(mapped.chunk_column(), cids)
+
+
+def test_sentence_vectors_stay_readable_when_a_writer_removes_the_file(tmp_path: Path):
+    """A reader opens the file once: a writer's later removal (a new generation) cannot make
+    its questions fail, and a file gone before the open reads as 'read the state again'."""
+    from reportqa.index import sentence_vectors
+
+    rng = np.random.default_rng(4)
+    cids = np.sort(rng.integers(0, 20, 100))
+    table = sentence_vectors.build(np.arange(100), cids, _clustered(100, dim=8), 8)
+    target = tmp_path / "s.npy"
+    sentence_vectors.write(table, target)
+    mapped = sentence_vectors.read(target, 8)
+    target.unlink()
+    for a, b in zip(mapped.gather(np.arange(20)), table.gather(np.arange(20)), strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(mapped.chunk_column(), cids)
+    assert sentence_vectors.read(target, 8) is None

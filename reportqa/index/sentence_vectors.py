@@ -136,27 +136,43 @@ def write(vectors: SentenceVectors, target: Path) -> None:
 
 
 def read(target: Path, dim: int) -> SentenceVectors | None:
-    """The generation's sentence vectors, memory-mapped; None when it has none (an old library)."""
-    if not target.exists():
+    """The generation's sentence vectors, memory-mapped; None when it has none (an old library,
+    or a writer removed the file before we opened it: the caller reads the state again)."""
+    try:
+        source = open(target, "rb")  # noqa: SIM115 (closed with the object, below)
+    except FileNotFoundError:
         return None
+    # One open file for the header, the map and the preads: a writer removing the name after
+    # this leaves everything readable, with no window between two opens.
     try:
         try:
-            rows = np.load(target, mmap_mode="r", allow_pickle=False)
-        except ValueError:  # numpy cannot map an empty array; read it (it is tiny)
-            rows = np.load(target, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise LibraryError(
-            f"{target}: sentence vector file is damaged ({exc}); run `reportqa index --rebuild`"
-        ) from None
-    if rows.dtype != row_dtype(dim) or rows.ndim != 1:
-        raise LibraryError(
-            f"{target}: not this library's sentence vectors ({rows.dtype}); "
-            "run `reportqa index --rebuild`"
-        )
-    if not isinstance(rows, np.memmap):
-        return SentenceVectors(rows)
-    # The open file keeps the data readable after a writer removes the name, as the map does.
-    source = open(target, "rb")  # noqa: SIM115 (closed with the object, below)
+            major, _ = npy_format.read_magic(source)
+            header = (
+                npy_format.read_array_header_1_0 if major == 1 else npy_format.read_array_header_2_0
+            )
+            shape, fortran, dtype = header(source)
+            offset = source.tell()
+        except (OSError, ValueError) as exc:
+            raise LibraryError(
+                f"{target}: sentence vector file is damaged ({exc}); run `reportqa index --rebuild`"
+            ) from None
+        if dtype != row_dtype(dim) or len(shape) != 1 or fortran:
+            raise LibraryError(
+                f"{target}: not this library's sentence vectors ({dtype}); "
+                "run `reportqa index --rebuild`"
+            )
+        if shape[0] == 0:  # numpy cannot map an empty array
+            source.close()
+            return SentenceVectors(np.empty(0, dtype))
+        if source.seek(0, os.SEEK_END) < offset + shape[0] * dtype.itemsize:
+            raise LibraryError(
+                f"{target}: sentence vector file is damaged (truncated); "
+                "run `reportqa index --rebuild`"
+            )
+        rows = np.memmap(source, dtype=dtype, mode="r", offset=offset, shape=shape)
+    except BaseException:
+        source.close()
+        raise
     vectors = SentenceVectors(rows, source)
     weakref.finalize(vectors, source.close)
     return vectors
