@@ -6,9 +6,11 @@ import sys
 import traceback
 from pathlib import Path
 
+from reportqa.app.gradio_import import skip_stub_pass
 from reportqa.offline import force_offline
 
 force_offline()  # before gradio is imported: no analytics, no hub calls
+skip_stub_pass()  # nor its start-up rewrite of the type stubs it ships (~half its import)
 
 import gradio as gr  # noqa: E402
 
