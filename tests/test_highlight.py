@@ -179,3 +179,14 @@ def test_the_unit_asked_for():
     assert states_unit(fold("此行四天三夜的考察行程"), "day")
     assert states_unit(fold("每年 5,000 萬至數億日圓"), "money")
     assert not states_unit(fold("111 學年度健康識能競賽"), "money")
+
+
+def test_a_sentence_with_the_words_of_the_questions_last_clause_answers():
+    # i-Voting 建議系統架構中，資料庫版本的需求為何？: the setting's words (系統 架構) are
+    # in the section's first sentence, the words asked about (資料庫 版本) in the table's row
+    idf = {"系统": 1.0, "架构": 1.0, "建议": 1.0, "资料库": 1.0, "版本": 1.0, "需求": 1.0}
+    tokens = ["系统 需求 说明 建议 系统 架构", "其他", "资料库 版本 mariadb 5.5"]
+    q = "建議系統架構中，資料庫版本的需求為何？"
+    r = worded(q, tokens, [0.5, 0.1, 0.5], idf=idf, cos=[0.87, 0.8, 0.865])
+    line = answer_line(r, [5])
+    assert line is not None and (line.start, line.end) == (20, 30)

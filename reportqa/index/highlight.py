@@ -227,6 +227,28 @@ def coverage(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
     return presence.mean(axis=1)
 
 
+# The question's last clause says what it asks (…架構中，資料庫版本的需求為何？): a sentence with
+# its words answers before one with the setting's (tune split: 0.5 answer right 91 → 92 of 111,
+# nothing else moves; 0.1-0.3 no change; heldout unchanged).
+FOCUS_WEIGHT = 0.5
+
+
+def focus_coverage(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
+    """Per sentence: the share of the words of the question's last clause (i-Voting 建議系統架構中，
+    資料庫版本的需求為何？ → 資料庫 版本 需求) it contains; 0 for a question of one clause."""
+    from reportqa.index.text import tokenize
+
+    plan, s = ranking.plan, ranking.sentences
+    clauses = [c for c in re.split(r"[，,；;]", plan.question) if c.strip()]
+    if s is None or len(clauses) < 2 or rows.size == 0:
+        return np.zeros(rows.size)
+    terms = [t for t in dict.fromkeys(tokenize(clauses[-1])) if t in plan.idf]
+    if not terms:
+        return np.zeros(rows.size)
+    presence = evidence.token_presence([s.tokens[i] for i in rows.tolist()], terms)
+    return presence.mean(axis=1)
+
+
 def answer_line(
     ranking: Ranking, chunk_ids: list[int], texts: Mapping[int, str] | None = None
 ) -> AnswerLine | None:
@@ -261,6 +283,8 @@ def answer_line(
             joint = z + ANSWER_LEXICAL * ranking.plan.coverage * ranking.share[rows]
         if COVERAGE_WEIGHT:
             joint = joint + COVERAGE_WEIGHT * coverage(ranking, rows)
+        if FOCUS_WEIGHT:
+            joint = joint + FOCUS_WEIGHT * focus_coverage(ranking, rows)
         text = (texts or {}).get(chunk_id)
         if kinds:
             typed = _typed(ranking, rows, kinds, text)
