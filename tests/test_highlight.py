@@ -190,3 +190,12 @@ def test_a_sentence_with_the_words_of_the_questions_last_clause_answers():
     r = worded(q, tokens, [0.5, 0.1, 0.5], idf=idf, cos=[0.87, 0.8, 0.865])
     line = answer_line(r, [5])
     assert line is not None and (line.start, line.end) == (20, 30)
+
+
+def test_a_question_for_a_phone_number_is_answered_by_the_line_that_gives_one():
+    # the label (聯絡電話) is Chinese and the question English: the number itself says it answers
+    r = worded(
+        "What phone number do I call?", ["卫生局 联络人", "其他"], [0.2, 0.9], cos=[0.85, 0.86]
+    )
+    line = answer_line(r, [5], texts_of(["衛生局聯絡人葉先生", "02-225-715"]))
+    assert line is not None and (line.start, line.end) == (10, 20)

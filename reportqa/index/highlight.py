@@ -108,6 +108,8 @@ _ASKS = {
     ),
     "person": r"\bwho\b|\bwhom\b|誰|哪位|哪些人|何人|負責人|主持人",
     "place": r"\bwhere\b|\bwhich (city|place|venue)\b|哪裡|何處|地點|在哪",
+    "phone": r"\b(tele)?phone\b|\bfax\b|電話|傳真",
+    "email": r"\be-?mail\b|電子信箱|電子郵件|郵件信箱",
 }
 _COUNTER = "個位人名次項所件天日週年月場元圓學分節隊組"
 _GIVES = {
@@ -122,6 +124,8 @@ _GIVES = {
         "研究員|執行長|主席|議員|市長|署長|總監|president|director|dr|prof|manager"
     ),
     "place": r"[市縣區鄉鎮]|大學|館|中心|會場|路|號|https?|www|github",
+    "phone": r"\(?\d{2,4}\)?-?\d{3,4}-\d{3,4}",
+    "email": r"[\w.-]+@[\w-]+\.[\w.]+",
 }
 
 
