@@ -199,3 +199,17 @@ def test_a_question_for_a_phone_number_is_answered_by_the_line_that_gives_one():
     )
     line = answer_line(r, [5], texts_of(["衛生局聯絡人葉先生", "02-225-715"]))
     assert line is not None and (line.start, line.end) == (10, 20)
+
+
+def test_an_english_questions_coverage_counts_its_translations():
+    # "When did the trip take place?": no English word is in the Chinese lines; the line with
+    # 出國 (trip, translated) answers, not the one the model likes slightly more
+    tokens = ["派 赴 国家 地区 日本", "114 出国 期间 年 月"]
+    plan = QueryPlan("When did the trip happen?", [], ["出国"], "q", ["trip", "出国"])
+    plan.idf, plan.source_weight, plan.coverage = {"trip": 1.0, "出国": 0.5}, {"出国": 0.5}, 1.0
+    rows = SentenceRows(np.arange(2), np.full(2, 5), np.array([0, 10]), np.array([10, 20]),
+                        np.ones(2), tokens)  # fmt: skip
+    values, share, cos = np.array([0.1, 0.3]), np.array([0.0, 1.0]), np.array([0.89, 0.83])
+    r = Ranking([(5, 1.0)], plan, rows, values, share, values, values, None, cos)
+    line = answer_line(r, [5])
+    assert line is not None and (line.start, line.end) == (10, 20)

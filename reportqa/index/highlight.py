@@ -220,11 +220,25 @@ def _typed(ranking: Ranking, rows: np.ndarray, kinds: list[str], text: str | Non
     return np.array([gives(t, kinds) for t in _folded(ranking, rows, text)], dtype=float)
 
 
+# An English question's own words are not in a Chinese sentence: its coverage is the sentence's
+# lexical share (translations included) times this. Tune split: 0 → 0.5 or 1 answer right 93 →
+# 94 of 112 (1.5: 93); 0.5 taken, the smaller (heldout: 0.5 unchanged, 1.0 +1 right, +1 false).
+EN_SHARE = 0.5
+
+
 def coverage(ranking: Ranking, rows: np.ndarray) -> np.ndarray:
     """Per sentence: the share of the question's own distinct words (not translations or
-    aliases) it contains, each counted once however rare."""
+    aliases) it contains, each counted once however rare; for an English question over Chinese
+    text (all its own words English), a share of its lexical share."""
     plan, s = ranking.plan, ranking.sentences
     terms = [t for t in plan.idf if plan.source_weight.get(t, 1.0) >= 1.0] or list(plan.idf)
+    if (
+        EN_SHARE
+        and plan.translated
+        and ranking.share is not None
+        and all(t.isascii() for t in terms)
+    ):
+        return EN_SHARE * ranking.share[rows]
     if s is None or not terms or rows.size == 0:
         return np.zeros(rows.size)
     presence = evidence.token_presence([s.tokens[i] for i in rows.tolist()], terms)
