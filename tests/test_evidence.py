@@ -21,6 +21,25 @@ def test_lexical_share_is_the_idf_mass_a_sentence_holds():
     assert np.allclose(share, [0.25, 0.5])
 
 
+def test_an_entity_named_three_ways_counts_once_and_by_any_one_name_whole():
+    # columns: 日本 学术 振兴 会 (the question's name, mass 4) | jsps (its alias) | 成立
+    idf = np.array([1.0, 1.0, 1.0, 1.0, 2.0, 3.0])
+    concepts = [[[0, 1, 2, 3], [4]]]
+    presence = np.array(
+        [
+            [True, True, True, True, True, False],  # the schedule line: both names, no 成立
+            [False, False, False, False, True, True],  # JSPS 成立於 1932 年
+            [True, False, False, False, False, False],  # 日本 alone: part of a name
+        ]
+    )
+    share = evidence.concept_share(presence, idf, np.ones(3), concepts)
+    assert np.allclose(share, [4 / 7, 7 / 7, 1 / 7])
+    # without concepts the names add up: the schedule line outweighs the answer
+    plain = evidence.lexical_share(presence, idf, np.ones(3), float(idf.sum()))
+    assert plain[0] > plain[1]
+    assert np.allclose(evidence.concept_share(presence, idf, np.ones(3), []), plain)
+
+
 def test_best_per_group_is_the_max_per_chunk():
     groups, best = evidence.best_per_group(np.array([0.1, 0.7, 0.2, 0.9]), np.array([3, 3, 5, 8]))
     assert groups.tolist() == [3, 5, 8] and np.allclose(best, [0.7, 0.2, 0.9])
@@ -92,3 +111,14 @@ def test_the_cosine_does_not_depend_on_the_other_sentences_but_the_z_score_does(
     assert evidence.similarity_z(many, query)[0] > 2 * evidence.similarity_z(few, query)[0]
     got = evidence.stretched(np.array([0.75, 0.85, 0.95]), 0.8, 0.9)
     assert np.allclose(got, [0.0, 0.5, 1.0])
+
+
+def test_the_question_names_one_entity_under_all_its_mined_names():
+    from reportqa.index.query import plan_query
+
+    aliases = [("JSPS", "日本學術振興會"), ("Japan Society for the Promotion", "日本學術振興會")]
+    plan = plan_query("日本學術振興會是什麼時候成立的？", aliases, lambda terms: set(terms))
+    assert len(plan.concepts) == 1
+    assert sorted(map(tuple, plan.concepts[0]))[0] == ("japan", "society", "promotion")
+    assert ["jsps"] in plan.concepts[0] and len(plan.concepts[0]) == 3
+    assert plan_query("JST 成立於何時？", aliases, lambda terms: set(terms)).concepts == []

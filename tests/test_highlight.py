@@ -135,3 +135,81 @@ def test_the_answer_line_stands_on_the_cosine_not_on_the_libraries_z_score():
     assert answer_line(good, [5]) is not None and answer_line(good, [5]).start == 0
     # without cosines (no sentence vectors) the z-score path still answers the strong one
     assert answer_line(worded("q", tokens, [1.0, 0.1], z=[4.5, 0.0]), [5]) is not None
+
+
+def texts_of(sentences: list[str]) -> dict[int, str]:
+    """Chunk 5's text with sentence i at [10 i, 10 i + 10), as `worded` places them."""
+    return {5: "".join(s.ljust(10)[:10] for s in sentences)}
+
+
+def test_the_kind_of_answer_is_read_from_the_passages_text_not_its_sorted_tokens():
+    # a sentence's stored tokens are distinct and sorted: 114年4月14日 is not in them
+    sentences = ["派赴日本東京", "出國期間114年4月"]
+    tokens = ["派 赴 日本 东京", "114 4 出国 期间 年 月"]
+    r = worded("When did the trip take place?", tokens, [0.4, 0.9], cos=[0.89, 0.87])
+    line = answer_line(r, [5], texts_of(sentences))
+    assert line is not None and (line.start, line.end) == (10, 20)
+
+
+def test_a_how_many_question_naming_its_unit_needs_a_number_in_it():
+    # 物質材料研究機構的研究人員有多少人？: the report names the institute, never a head count
+    sentences = ["拜會物質材料研究機構", "研究人員具創業意願"]
+    tokens = ["拜会 物质 材料 研究 机构", "研究 人员 具 创业 意愿"]
+    r = worded("研究人員有多少人？", tokens, [0.4, 0.9], cos=[0.95, 0.94])
+    assert answer_line(r, [5], texts_of(sentences)) is None
+    counted = texts_of(["拜會物質材料研究機構", "研究員1,500人"])
+    line = answer_line(r, [5], counted)
+    assert line is not None and (line.start, line.end) == (10, 20)
+    # the same sentences answer a question asking no number
+    assert answer_line(worded("研究人員做什麼？", tokens, [1.0, 0.9], cos=[0.95, 0.94]), [5])
+
+
+def test_the_unit_asked_for():
+    from reportqa.index.highlight import asked_unit, states_unit
+    from reportqa.index.text import fold
+
+    assert asked_unit("物質材料研究機構的研究人員有多少人？") == "person"
+    assert asked_unit("How many days did the study tour last?") == "day"
+    assert asked_unit("憲法規定總統的年薪是多少？") == "money"
+    assert asked_unit("How much prize money does each team get?") == "money"
+    # which ones, a number of years, a percentage: no unit of these
+    assert asked_unit("數學學門的召集人有哪幾位？") is None
+    assert asked_unit("特別推進研究最多能補助幾年？") is None
+    assert asked_unit("經費不得少於其預算總額的百分之多少？") is None
+    assert states_unit(fold("此行四天三夜的考察行程"), "day")
+    assert states_unit(fold("每年 5,000 萬至數億日圓"), "money")
+    assert not states_unit(fold("111 學年度健康識能競賽"), "money")
+
+
+def test_a_sentence_with_the_words_of_the_questions_last_clause_answers():
+    # i-Voting 建議系統架構中，資料庫版本的需求為何？: the setting's words (系統 架構) are
+    # in the section's first sentence, the words asked about (資料庫 版本) in the table's row
+    idf = {"系统": 1.0, "架构": 1.0, "建议": 1.0, "资料库": 1.0, "版本": 1.0, "需求": 1.0}
+    tokens = ["系统 需求 说明 建议 系统 架构", "其他", "资料库 版本 mariadb 5.5"]
+    q = "建議系統架構中，資料庫版本的需求為何？"
+    r = worded(q, tokens, [0.5, 0.1, 0.5], idf=idf, cos=[0.87, 0.8, 0.865])
+    line = answer_line(r, [5])
+    assert line is not None and (line.start, line.end) == (20, 30)
+
+
+def test_a_question_for_a_phone_number_is_answered_by_the_line_that_gives_one():
+    # the label (聯絡電話) is Chinese and the question English: the number itself says it answers
+    r = worded(
+        "What phone number do I call?", ["卫生局 联络人", "其他"], [0.2, 0.9], cos=[0.85, 0.86]
+    )
+    line = answer_line(r, [5], texts_of(["衛生局聯絡人葉先生", "02-225-715"]))
+    assert line is not None and (line.start, line.end) == (10, 20)
+
+
+def test_an_english_questions_coverage_counts_its_translations():
+    # "When did the trip take place?": no English word is in the Chinese lines; the line with
+    # 出國 (trip, translated) answers, not the one the model likes slightly more
+    tokens = ["派 赴 国家 地区 日本", "114 出国 期间 年 月"]
+    plan = QueryPlan("When did the trip happen?", [], ["出国"], "q", ["trip", "出国"])
+    plan.idf, plan.source_weight, plan.coverage = {"trip": 1.0, "出国": 0.5}, {"出国": 0.5}, 1.0
+    rows = SentenceRows(np.arange(2), np.full(2, 5), np.array([0, 10]), np.array([10, 20]),
+                        np.ones(2), tokens)  # fmt: skip
+    values, share, cos = np.array([0.1, 0.3]), np.array([0.0, 1.0]), np.array([0.89, 0.83])
+    r = Ranking([(5, 1.0)], plan, rows, values, share, values, values, None, cos)
+    line = answer_line(r, [5])
+    assert line is not None and (line.start, line.end) == (10, 20)

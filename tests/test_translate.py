@@ -74,3 +74,12 @@ def test_the_termbase_gives_the_government_senses_of_term_and_body():
     assert "任期" in found
     found, _ = translate_question("which body interprets the constitution?", library("机关"))
     assert "机关" in found
+
+
+def test_modals_and_light_verbs_are_not_translated():
+    # "take place": take → 获得, 感受 would pull in passages about gains and feelings
+    vocabulary = library("获得", "感受", "日本", "应该")
+    found, missing = translate_question("when did the trip to japan take place?", vocabulary)
+    assert "获得" not in found and "感受" not in found
+    found, missing = translate_question("which classroom should lessons use?", vocabulary)
+    assert "should" not in missing and "应该" not in found

@@ -38,6 +38,27 @@ def lexical_share(
     return weight * (presence @ idf) / total
 
 
+def concept_share(
+    presence: np.ndarray, idf: np.ndarray, weight: np.ndarray, concepts: list[list[list[int]]]
+) -> np.ndarray:
+    """`lexical_share` with each concept (the token columns of each of its names) counted once,
+    at its heaviest name's mass: a sentence naming it by any one name whole gets all of it (JSPS
+    創立於 1932 年 names 日本學術振興會), and one naming it three ways no more."""
+    if presence.size == 0 or not concepts:
+        return lexical_share(presence, idf, weight, float(idf.sum()))
+    grouped = sorted({c for forms in concepts for form in forms for c in form})
+    rest = np.setdiff1d(np.arange(idf.size), grouped)
+    held = presence[:, rest].astype(float) @ idf[rest]
+    total = float(idf[rest].sum())
+    for forms in concepts:
+        mass = max(float(idf[form].sum()) for form in forms)
+        whole = np.any([presence[:, form].all(axis=1) for form in forms], axis=0)
+        union = sorted({c for form in forms for c in form})
+        held = held + np.where(whole, mass, np.minimum(presence[:, union] @ idf[union], mass))
+        total += mass
+    return weight * held / total if total > 0 else np.zeros(presence.shape[0])
+
+
 def cosine(vectors: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Question-sentence cosine per sentence (unit vectors): the same in any library."""
     if vectors.shape[0] == 0:

@@ -253,7 +253,7 @@ class Library(LibraryWriter):
             )
             for rank, (i, score) in enumerate(top, start=1)
         ]
-        found = answer_line(ranking, [i for i, _ in top])
+        found = answer_line(ranking, [i for i, _ in top], {i: chunks[i].text for i, _ in top})
         if found is None:
             return passages, None
         text = chunks[found.chunk_id].text

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from reportqa.index.aliases import expand_query
+from reportqa.index.aliases import _contains_term, _folded, expand_query
 from reportqa.index.text import fold, is_simplified, to_traditional, tokenize
 from reportqa.index.translate import translate_question
 
@@ -29,6 +29,9 @@ class QueryPlan:
     source_weight: dict[str, float] = field(default_factory=dict)  # question 1, added terms less
     unmatched: list[str] = field(default_factory=list)  # English words with no match at all
     coverage: float = 0.0  # share of the query's IDF mass the library contains at all
+    # One entry per entity the question names under a mined alias: the token lists of its names
+    # (日本學術振興會, JSPS, Japan Society for the Promotion of Science): one concept, not three.
+    concepts: list[list[list[str]]] = field(default_factory=list)
 
 
 def plan_query(
@@ -54,11 +57,28 @@ def plan_query(
     sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}
     sources |= {t: _question_weight(t, question) for t in tokenize(question)}
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
+    plan.concepts = alias_concepts(folded, aliases) if extra else []
     plan.source_weight = sources
     # English words the library has neither as such nor in translation (translate_question
     # already leaves out words the library uses): what the lexical index cannot see.
     plan.unmatched = untranslated
     return plan
+
+
+def alias_concepts(folded: str, aliases: list[tuple[str, str]]) -> list[list[list[str]]]:
+    """The names of each entity the (folded) question names by a mined term or name: the name's
+    tokens and each of its terms' (several terms gloss one name: JSPS, Japan Society for …)."""
+    forms: dict[str, list[str]] = {}
+    for term, name in aliases:
+        t, n = _folded(term), _folded(name)
+        if _contains_term(folded, t) or n in folded:
+            forms.setdefault(n, [name]).append(term)
+    concepts = []
+    for names in forms.values():
+        tokens = [tokenize(name) for name in dict.fromkeys(names)]
+        if len([t for t in tokens if t]) > 1:
+            concepts.append([t for t in tokens if t])
+    return concepts
 
 
 def _question_weight(token: str, question: str) -> float:

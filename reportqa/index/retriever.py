@@ -159,11 +159,19 @@ class Retriever:
         return Ranking(ranked, plan, rows, scores, share, similar, marks, z, cosines)
 
     def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
-        """Per sentence: its share of the question's IDF mass (0..1)."""
+        """Per sentence: its share of the question's IDF mass (0..1), each entity the question
+        names under a mined alias counted once (tune split: hit@1 .876 → .885, MRR .915 → .922,
+        heldout unchanged)."""
         terms = list(plan.idf)
         presence = evidence.token_presence(rows.tokens, terms)
         idf = np.array([plan.idf[t] for t in terms])
-        return evidence.lexical_share(presence, idf, rows.weight, float(idf.sum()))
+        column = {t: j for j, t in enumerate(terms)}
+        concepts = [
+            [cols for form in forms if (cols := [column[t] for t in form if t in column])]
+            for forms in plan.concepts
+        ]
+        concepts = [forms for forms in concepts if len(forms) > 1]
+        return evidence.concept_share(presence, idf, rows.weight, concepts)
 
     def dense(self, query: np.ndarray) -> dict[int, float]:
         index = self.snap.index

@@ -20,6 +20,14 @@ WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 POS_TAG = re.compile(r"\b(?:n|v|vt|vi|adj|adv|prep|conj|pron|int|num|art|abbr|pl|aux)\.")
 NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)|（[^）]*）|<[^>]*>")
 MAX_PER_WORD = 4
+# Modals and light verbs: their dictionary senses are not what a question asks about (take →
+# 获得, 感受; get → 获得, 成为; should → 应该): they are not translated, and not counted as
+# English the library lacks.
+NOT_TRANSLATED = frozenset(
+    "should must may might would could shall ought get gets got gotten getting take takes took "
+    "taken taking make makes making give gives gave given giving put puts let lets keep keeps "
+    "kept".split()
+)
 
 
 @lru_cache(maxsize=1)
@@ -158,7 +166,11 @@ def translate_question(
     present_terms = in_library(termbase)
     out: list[str] = [t for t in termbase if t in present_terms]
     untranslated: list[str] = []
-    words = [w for w in WORD.findall(rest) if w not in STOPWORDS and len(w) > 2]
+    words = [
+        w
+        for w in WORD.findall(rest)
+        if w not in STOPWORDS and w not in NOT_TRANSLATED and len(w) > 2
+    ]
     # A word the reports use as such (JST, SPRING, RIKEN) is a name: the general dictionary's
     # senses (JST → 日本標準時間, spring → 彈性) would only add noise. The termbase still applies.
     # So is a word whose base form the reports use (installs → install).
