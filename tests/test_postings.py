@@ -88,8 +88,12 @@ def test_numpy_bm25_equals_fts5_after_adds_replaces_and_removes(lib, tmp_path):
 
 
 def test_each_write_merges_to_what_a_full_build_gives(lib, tmp_path):
+    used = max(lib.snapshot().chunks)
     lib.ingest([report(tmp_path, "second", "替換：PRESTO 三階段審查。")])
     lib.remove("third")
+    lib.remove("second")  # the last reports added: the next one's chunks get their ids again
+    lib.ingest([report(tmp_path, "fourth", "新報告 ACT-X 計畫，RIKEN 合作。")])
+    assert min(c.id for c in lib.snapshot().chunks.values() if c.doc_id == "fourth") <= used
     merged = lib.snapshot().postings.load()
     lib._conn.execute("BEGIN")
     try:

@@ -204,6 +204,16 @@ def top(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     return ids[order], scores[order]
 
 
+def summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> dict[int, float]:
+    """Chunk id → the sum of its scores in these (ids, scores) parts, added in their order."""
+    if not parts:
+        return {}
+    ids = np.concatenate([p[0] for p in parts])
+    unique, where = np.unique(ids, return_inverse=True)
+    sums = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(unique))
+    return dict(zip(unique.tolist(), sums.tolist(), strict=True))
+
+
 # ----- the file --------------------------------------------------------------------------------
 
 

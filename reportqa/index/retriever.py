@@ -152,7 +152,7 @@ class Retriever:
             groups, best_share = evidence.best_per_group(share, rows.cid)
             fused[np.searchsorted(ids, groups)] += plan.coverage * w.sentence * best_share
         order = np.argsort(-fused, kind="stable")
-        ranked = [(int(ids[k]), float(fused[k])) for k in order]
+        ranked = list(zip(ids[order].tolist(), fused[order].tolist(), strict=True))
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
         marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
         cosines = evidence.align(cos, sids, rows.sid) if cos.size else None
@@ -228,19 +228,21 @@ class Retriever:
         groups: dict[float, list[str]] = {}
         for token in doc_freq:
             groups.setdefault(plan.source_weight.get(token, 1.0), []).append(token)
-        scores: dict[int, float] = {}
+        if post is None:
+            scores: dict[int, float] = {}
+            for weight, group in groups.items():
+                for rowid, score in self._fts_bm25(group):
+                    scores[rowid] = scores.get(rowid, 0.0) + weight * score
+            return scores
+        found = []
         for weight, group in groups.items():
-            if post is not None:
-                slices = [post.slice(*ranges[t]) for t in group]
-                ids, values = postings.top(
-                    *postings.bm25(slices, post.n_chunks, post.total_tokens), SEARCH_K
-                )
-                best = zip(ids.tolist(), values.tolist(), strict=True)
-            else:
-                best = self._fts_bm25(group)
-            for rowid, score in best:
-                scores[rowid] = scores.get(rowid, 0.0) + weight * score
-        return scores
+            slices = [post.slice(*ranges[t]) for t in group]
+            ids, values = postings.top(
+                *postings.bm25(slices, post.n_chunks, post.total_tokens), SEARCH_K
+            )
+            found.append((ids, weight * values))
+        # summed group by group from 0.0, as the dict above adds them
+        return postings.summed(found)
 
     def _fts_bm25(self, group: list[str]) -> list[tuple[int, float]]:
         """The SEARCH_K best rows holding any of the terms, by FTS5's own bm25()."""
