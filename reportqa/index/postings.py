@@ -187,10 +187,12 @@ def bm25(
     parts = np.concatenate(
         [idf(n_chunks, len(s)) * bm25_part(s["tf"], s["dl"], avgdl) for s in slices]
     )
-    # bincount adds in input order: per row, term by term from 0.0, like FTS5's loop. Every
-    # part is > 0 (tf >= 1, IDF >= 1e-6), so the rows matched are the sums above 0.
+    # bincount adds in input order: per row, term by term from 0.0, like FTS5's loop. The rows
+    # matched are found in a byte mask (a scan of the float sums costs twice as much).
     sums = np.bincount(cids, weights=parts)
-    ids = np.flatnonzero(sums)
+    hit = np.zeros(len(sums), dtype=bool)
+    hit[cids] = True
+    ids = np.flatnonzero(hit)
     return ids, sums[ids]
 
 
