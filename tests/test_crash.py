@@ -182,7 +182,7 @@ def test_kill_9_of_reportqa_ingest_at_every_stage(ingest_rig, stage, write):
     rig = ingest_rig
     points = [entry for entry in rig.writes[write - 1] if entry.split("#")[0] == stage]
     assert points, f"write {write} never passed {stage}: {rig.writes[write - 1]}"
-    for point in points:  # a stage passed more than once in a write (two files): each time
+    for point in points:  # a stage passed once per file written (three files): each time
         before = rig.generation()
         code, lines, err = finish(rig.start(**{stages.CRASH_AT: point}))
         assert code == -signal.SIGKILL, f"never reached {point}: {lines} {err}"
@@ -199,7 +199,7 @@ def test_a_run_after_the_kills_completes_and_cleans_up(ingest_rig):
     assert code == 0 and [line.split()[0] for line in lines] == ["replaced"] * 2, (lines, err)
     rig.verify("clean run", 2)
     assert not list(rig.lib.glob("*.tmp")), "a killed write's temp file was left behind"
-    # Each generation writes its chunk vectors and its sentence vectors; two generations stay.
+    # Each generation writes its postings, chunk and sentence vectors; two generations stay.
     generations = {f.name.split(".")[0] for f in rig.lib.glob("vectors-*")}
     assert len(generations) <= 2, sorted(f.name for f in rig.lib.glob("vectors-*"))
 
@@ -234,6 +234,21 @@ def test_kill_9_at_random_moments_of_a_write(ingest_rig):
 # ----- `reportqa remove` and `reportqa index --rebuild` ----------------------------------------
 
 
+# Each write replaces three files (postings, sentence vectors, chunk vectors), each passing
+# these stages: the kills land at every file's, not only the first's.
+FILE_STAGES = ("after-vector-write", "after-vector-fsync", "after-vector-rename")
+FILES = 3
+
+
+def each_file(names: tuple[str, ...]) -> list[str]:
+    """Stages as STAGE#N points: the file stages once per file written."""
+    return [
+        f"{name}#{n}" if name in FILE_STAGES else name
+        for name in names
+        for n in (range(1, FILES + 1) if name in FILE_STAGES else [1])
+    ]
+
+
 def kill_at(stage: str, lib_path: Path, *args: str) -> None:
     """Run `reportqa ARGS` on the library and assert it killed itself at `stage`."""
     code, _, err = finish(reportqa(lib_path, *args, **{stages.CRASH_AT: stage}))
@@ -241,7 +256,7 @@ def kill_at(stage: str, lib_path: Path, *args: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", each_file(STAGES))
 def test_kill_9_of_reportqa_remove_at_every_stage(base_library, tmp_path, stage):
     lib_path = tmp_path / "lib"
     shutil.copytree(base_library, lib_path)
@@ -257,7 +272,7 @@ def test_kill_9_of_reportqa_remove_at_every_stage(base_library, tmp_path, stage)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", REEMBED_STAGES)
+@pytest.mark.parametrize("stage", each_file(REEMBED_STAGES))
 def test_kill_9_of_reportqa_index_rebuild_at_every_stage(base_library, tmp_path, stage):
     lib_path = tmp_path / "lib"
     shutil.copytree(base_library, lib_path)

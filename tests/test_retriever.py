@@ -8,7 +8,7 @@ import pytest
 
 import reportqa
 from reportqa.errors import LibraryError
-from reportqa.index import sentence_vectors, store
+from reportqa.index import postings, sentence_vectors, store
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
 
@@ -61,14 +61,18 @@ def test_v1_library_migrates_and_answers_without_sentence_vectors(lib, tmp_path)
     lib.close()
     with sqlite3.connect(path / store.DB_NAME) as conn:  # make it what v1 wrote
         conn.execute("ALTER TABLE chunks DROP COLUMN ocr")
-        conn.execute("DELETE FROM meta WHERE key = 'sentence_vectors'")
+        conn.execute("DELETE FROM meta WHERE key IN ('sentence_vectors', 'postings')")
+        conn.execute("DROP TABLE terms")
         conn.execute("PRAGMA user_version=1")
     sentence_vectors.file_path(path, generation).unlink()
+    postings.file_path(path, generation).unlink()
     with Library.open(path, embedder=FakeEmbedder()) as old:
-        assert store.schema_version(old._conn) == 2
+        assert store.schema_version(old._conn) == store.SCHEMA_VERSION
+        assert old.snapshot().postings is None  # FTS5 scores until the next write
         answer = old.ask("ACT-X 的支援對象是誰？", top_k=3)
         assert "ACT-X" in answer.passages[0].text and answer.passages[0].ocr is False
         old.reembed()
+        assert old.snapshot().postings is not None and old.check() == []
         assert (
             len(stored_sentence_vectors(old))
             == old._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]

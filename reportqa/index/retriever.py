@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportqa.errors import QuestionError
-from reportqa.index import evidence
+from reportqa.index import evidence, postings
 from reportqa.index.query import QueryPlan, plan_query, weigh_tokens
 from reportqa.index.rows import SentenceRows, fetch_sentences
 from reportqa.index.search import zscores
@@ -152,7 +152,7 @@ class Retriever:
             groups, best_share = evidence.best_per_group(share, rows.cid)
             fused[np.searchsorted(ids, groups)] += plan.coverage * w.sentence * best_share
         order = np.argsort(-fused, kind="stable")
-        ranked = [(int(ids[k]), float(fused[k])) for k in order]
+        ranked = list(zip(ids[order].tolist(), fused[order].tolist(), strict=True))
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
         marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
         cosines = evidence.align(cos, sids, rows.sid) if cos.size else None
@@ -191,6 +191,8 @@ class Retriever:
         terms = list(terms)
         if not terms:
             return set()
+        if self.snap.postings is not None:
+            return set(self._term_ranges(terms))
         rows = self.conn.execute(
             f"SELECT term FROM chunks_vocab WHERE term IN ({','.join('?' * len(terms))})", terms
         ).fetchall()
@@ -202,34 +204,62 @@ class Retriever:
         sql = "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1"
         return self.conn.execute(sql, (query,)).fetchone() is not None
 
+    def _term_ranges(self, terms: list[str]) -> dict[str, tuple[int, int]]:
+        """The library's terms among these → their postings' [start, stop), in term order
+        (FTS5's vocabulary order: code points, as its UTF-8 bytes compare)."""
+        marks = ",".join("?" * len(terms))
+        rows = sorted(
+            self.conn.execute(f"SELECT term, id FROM terms WHERE term IN ({marks})", terms)
+        )
+        ranges = self.snap.postings.ranges([i for _, i in rows])
+        return {t: r for (t, _), r in zip(rows, ranges, strict=True) if r[1] > r[0]}
+
     def lexical(self, plan: QueryPlan) -> dict[int, float]:
-        """BM25 over the FTS5 index; also weighs the plan's tokens by IDF."""
+        """BM25 as FTS5's bm25() (from the postings file, or FTS5 itself in an older library);
+        also weighs the plan's tokens by IDF."""
         tokens = plan.tokens
         if not tokens:
             return {}
-        n_chunks = self.snap.chunk_count()  # counted once per generation, not per question
-        doc_freq = dict(
-            self.conn.execute(
-                f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(tokens))})",
-                tokens,
-            ).fetchall()
-        )
+        post = self.snap.postings
+        if post is not None:
+            ranges = self._term_ranges(tokens)
+            doc_freq = {t: hi - lo for t, (lo, hi) in ranges.items()}
+            n_chunks = post.n_chunks
+        else:
+            marks = ",".join("?" * len(tokens))
+            sql = f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})"
+            doc_freq = dict(self.conn.execute(sql, tokens).fetchall())
+            n_chunks = self.snap.chunk_count()  # counted once per generation, not per question
         weigh_tokens(plan, doc_freq, n_chunks)
         # FTS5 weighs every term of a query alike: one query per source weight (the question's
         # own words, aliases, translations), summed with those weights.
         groups: dict[float, list[str]] = {}
         for token in doc_freq:
             groups.setdefault(plan.source_weight.get(token, 1.0), []).append(token)
-        scores: dict[int, float] = {}
+        if post is None:
+            scores: dict[int, float] = {}
+            for weight, group in groups.items():
+                for rowid, score in self._fts_bm25(group):
+                    scores[rowid] = scores.get(rowid, 0.0) + weight * score
+            return scores
+        found = []
         for weight, group in groups.items():
-            query = " OR ".join(_quoted(t) for t in group)
-            for rowid, score in self.conn.execute(
-                "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-                f"ORDER BY bm25(chunks_fts) LIMIT {SEARCH_K}",
-                (query,),
-            ):
-                scores[rowid] = scores.get(rowid, 0.0) + weight * score
-        return scores
+            slices = [post.slice(*ranges[t]) for t in group]
+            ids, values = postings.top(
+                *postings.bm25(slices, post.n_chunks, post.total_tokens), SEARCH_K
+            )
+            found.append((ids, weight * values))
+        # summed group by group from 0.0, as the dict above adds them
+        return postings.summed(found)
+
+    def _fts_bm25(self, group: list[str]) -> list[tuple[int, float]]:
+        """The SEARCH_K best rows holding any of the terms, by FTS5's own bm25()."""
+        query = " OR ".join(_quoted(t) for t in group)
+        return self.conn.execute(
+            "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+            f"ORDER BY bm25(chunks_fts) LIMIT {SEARCH_K}",
+            (query,),
+        ).fetchall()
 
     def _doc_of(self, ids: np.ndarray) -> dict[int, str]:
         marks = ",".join("?" * len(ids))

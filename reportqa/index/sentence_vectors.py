@@ -78,16 +78,26 @@ class SentenceVectors:
         return np.frombuffer(data, dtype=self.rows.dtype)
 
     def _read_ranges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Rows of the sorted, disjoint ranges [lo, hi); adjacent ranges are read as one."""
+        """Rows of the sorted, disjoint ranges [lo, hi); adjacent ranges are read as one, each
+        straight into its place in the result (no per-range arrays to concatenate)."""
         keep = hi > lo
         lo, hi = lo[keep], hi[keep]
         if lo.size == 0:
             return np.zeros(0, dtype=self.rows.dtype)
         first = np.flatnonzero(np.r_[True, lo[1:] != hi[:-1]])
-        last = np.r_[first[1:], lo.size] - 1
-        return np.concatenate(
-            [self._pread(int(lo[a]), int(hi[b])) for a, b in zip(first, last, strict=True)]
-        )
+        starts, stops = lo[first], hi[np.r_[first[1:], lo.size] - 1]
+        out = np.empty(int((stops - starts).sum()), dtype=self.rows.dtype)
+        size, fd, base = self.rows.dtype.itemsize, self.source.fileno(), self.rows.offset
+        view, at = memoryview(out.view(np.uint8)), 0
+        for start, stop in zip(starts.tolist(), stops.tolist(), strict=True):
+            want = (stop - start) * size
+            if os.preadv(fd, [view[at : at + want]], base + start * size) != want:
+                raise LibraryError(
+                    f"{self.rows.filename}: sentence vector file is truncated; "
+                    "run `reportqa index --rebuild`"
+                )
+            at += want
+        return out
 
     def gather(self, chunk_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sentence ids, chunk ids, float32 vectors) of these chunks' sentences, by chunk."""

@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from reportqa.errors import LibraryError
-from reportqa.index import sentence_vectors, vectors
+from reportqa.index import postings, sentence_vectors, vectors
 from reportqa.index.durable import replace_durably
+from reportqa.index.postings import Postings
 from reportqa.index.rows import ChunkRows, StoredChunk  # noqa: F401 (StoredChunk: public)
 from reportqa.index.sentence_vectors import SentenceVectors
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "library.sqlite"
 LOCK_NAME = "write.lock"
 # Named migrations: version → statements that bring the schema from version-1 to version.
@@ -57,6 +58,9 @@ MIGRATIONS: dict[int, list[str]] = {
     # v2 "ocr-and-sentence-vectors": chunks read by OCR say so; sentence vectors live in a file
     # per generation beside the chunk vectors (an old library has none until `index --rebuild`).
     2: ["ALTER TABLE chunks ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0"],
+    # v3 "postings": the lexical index's terms by id, for the postings file per generation
+    # (reportqa.index.postings); until a write or `index --rebuild` writes one, FTS5 scores.
+    3: ["CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE)"],
 }
 
 
@@ -84,6 +88,7 @@ class Snapshot:
     titles: dict[str, str]
     aliases: list[tuple[str, str]]
     sentence_vectors: SentenceVectors | None = None  # None: built before sentence vectors
+    postings: Postings | None = None  # None: built before postings (FTS5 scores instead)
     _counted: dict = field(default_factory=dict, repr=False, compare=False)
 
     def chunk_count(self) -> int:
@@ -153,6 +158,7 @@ SCHEMA_PROBES = [
     "SELECT rowid, tokens FROM chunks_fts LIMIT 0",
     "SELECT term, doc FROM chunks_vocab LIMIT 0",
     "SELECT doc_id, term, name FROM aliases LIMIT 0",
+    "SELECT id, term FROM terms LIMIT 0",
 ]
 
 
@@ -224,6 +230,7 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
         try:
             generation = int(get_meta(conn, "generation", "0"))
             has_sentences = get_meta(conn, "sentence_vectors") == "1"
+            has_postings = get_meta(conn, "postings") == "1"
             titles = dict(conn.execute("SELECT doc_id, title FROM documents").fetchall())
             aliases = conn.execute("SELECT DISTINCT term, name FROM aliases").fetchall()
         finally:
@@ -235,8 +242,11 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
                 sentences = sentence_vectors.read(sentence_vectors.file_path(path, generation), dim)
                 if sentences is None and has_sentences:
                     raise RuntimeError("sentence vector file gone")
+                lexical = postings.read(postings.file_path(path, generation))
+                if lexical is None and has_postings:
+                    raise RuntimeError("postings file gone")
             else:
-                index, sentences = new_index(dim), None
+                index, sentences, lexical = new_index(dim), None, None
             break
         except RuntimeError:
             # A writer replaced the file between our read and the open; read again.
@@ -247,7 +257,7 @@ def load_snapshot(conn: sqlite3.Connection, path: Path, dim: int, vectors: bool 
                 ) from None
             time.sleep(0.05)
     return Snapshot(
-        generation, index, ChunkRows(conn), titles, [tuple(a) for a in aliases], sentences
+        generation, index, ChunkRows(conn), titles, [tuple(a) for a in aliases], sentences, lexical
     )
 
 
@@ -306,6 +316,8 @@ def check_consistency(conn: sqlite3.Connection, snapshot: Snapshot) -> list[str]
         # vectors, until `index --rebuild`); a vector of no sentence is not.
         if stored - sentence_ids:
             problems.append(f"{len(stored - sentence_ids)} sentence vectors of no sentence")
+    if snapshot.postings is not None:
+        problems += postings.problems(conn, snapshot.postings, row_ids)
     counts = dict(conn.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
     for doc_id, expected in conn.execute("SELECT doc_id, chunk_count FROM documents"):
         if counts.get(doc_id, 0) != expected:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from reportqa.errors import LibraryError
-from reportqa.index import sentence_vectors, store, vectors
+from reportqa.index import postings, sentence_vectors, store, vectors
 from reportqa.index.aliases import mine_aliases
 from reportqa.index.embedders import load_embedder, resolve_model_id
 from reportqa.index.highlight import sentence_weight
@@ -170,11 +170,14 @@ class LibraryWriter(BatchIngest):
             sentences = self._next_sentence_vectors(
                 generation, dim, old_ids, inserted, sentence_matrices
             )
+            lexical = postings.next_data(conn, self._postings(generation), old_ids, new_ids)
             store.set_meta(conn, "model_id", self.model_id)
             store.set_meta(conn, "dim", str(dim))
             store.set_meta(conn, "generation", str(generation + 1))
             store.set_meta(conn, "sentence_vectors", "1")
             store.set_meta(conn, "sentence_vector_kind", kind)
+            store.set_meta(conn, "postings", "1")
+            postings.write(lexical, postings.file_path(self.path, generation + 1))
             sentence_vectors.write(sentences, sentence_vectors.file_path(self.path, generation + 1))
             store.write_index(index, store.faiss_path(self.path, generation + 1))
             crash_point("before-commit")
@@ -190,6 +193,15 @@ class LibraryWriter(BatchIngest):
             raise
         crash_point("after-commit")
         store.remove_stale_files(self.path, generation + 1)
+
+    def _postings(self, generation: int) -> postings.Postings | None:
+        """The current generation's postings file; None if it has none (an older library)."""
+        current = self._snapshot
+        if current is not None and current.generation == generation:
+            return current.postings
+        if not generation or store.get_meta(self._conn, "postings") != "1":
+            return None
+        return postings.read(postings.file_path(self.path, generation))
 
     def _next_sentence_vectors(
         self,
@@ -348,6 +360,11 @@ class LibraryWriter(BatchIngest):
                 store.set_meta(conn, "generation", str(generation + 1))
                 store.set_meta(conn, "sentence_vectors", "1")
                 store.set_meta(conn, "sentence_vector_kind", kind)
+                store.set_meta(conn, "postings", "1")
+                postings.write(
+                    postings.next_data(conn, None, [], []),
+                    postings.file_path(self.path, generation + 1),
+                )
                 sentence_vectors.write(
                     sentence_vectors.build(
                         np.array([r[0] for r in kept], dtype=np.int64),
