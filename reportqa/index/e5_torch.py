@@ -110,6 +110,16 @@ def use_bf16(choice: str | None = None) -> bool:
     return choice == "bf16" or (choice == "auto" and native_bf16())
 
 
+def torch_threads(value: str | None = None) -> int | None:
+    """REPORTQA_TORCH_THREADS: torch's intra-op threads for ingest (unset: torch's default)."""
+    value = value if value is not None else os.environ.get("REPORTQA_TORCH_THREADS", "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"REPORTQA_TORCH_THREADS={value}: use a whole number of threads, >= 1")
+    return int(value)
+
+
 class TorchE5(BatchedE5):
     """BatchedE5 with its forward passes in torch.
 
@@ -124,6 +134,9 @@ class TorchE5(BatchedE5):
 
     def __init__(self, path: str | None = None, precision: str | None = None) -> None:
         self.bf16 = use_bf16(precision)
+        threads = torch_threads()
+        if threads:
+            torch.set_num_threads(threads)
         super().__init__(path)
 
     def _encoder(self, model: E5File) -> E5Encoder:
