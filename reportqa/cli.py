@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 
 from reportqa.citation import (
@@ -66,15 +67,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     lib = open_library(args, create=True, model=args.model)
     started, bar_shown, failed = time.perf_counter(), False, 0
     state = {"done": 0, "total": 0, "files": 0, "ocr": ""}  # what the bar shows
+    drawing = threading.Lock()  # OCR progress comes from the thread reading ahead
 
     def draw() -> None:
         nonlocal bar_shown
-        bar_shown = True
-        note = f"{state['files']}/{len(args.paths)} files" + state["ocr"]
-        line = format_bar(
-            state["done"], state["total"], time.perf_counter() - started, unit="texts", note=note
-        )
-        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+        with drawing:
+            bar_shown = True
+            note = f"{state['files']}/{len(args.paths)} files" + state["ocr"]
+            line = format_bar(
+                state["done"], state["total"], time.perf_counter() - started, unit="%", note=note
+            )
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
 
     def progress(done: int, total: int) -> None:
         state["done"], state["total"] = done, total

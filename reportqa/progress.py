@@ -26,9 +26,13 @@ def format_bar(
     done: int, total: int, elapsed: float, unit: str = "chunks", note: str = "",
     width: int = BAR_WIDTH,
 ) -> str:  # fmt: skip
-    """`████······ 120/480 chunks · 1 min 10 s left` (note, e.g. files or OCR pages, appended)."""
+    """`████······ 120/480 chunks · 1 min 10 s left` (note, e.g. files or OCR pages, appended);
+    unit "%" shows `25 %` instead of the counts (for work counted in characters, say)."""
     filled = round(width * min(done, total) / max(total, 1))
     bar = "█" * filled + "·" * (width - filled)
     eta = eta_seconds(done, total, elapsed)
     left = f" · {format_duration(eta)} left" if eta is not None and done < total else ""
-    return f"{bar} {done}/{total} {unit}{left}" + (f" · {note}" if note else "")
+    count = (
+        f"{100 * min(done, total) // max(total, 1)} %" if unit == "%" else f"{done}/{total} {unit}"
+    )
+    return f"{bar} {count}{left}" + (f" · {note}" if note else "")

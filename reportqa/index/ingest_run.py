@@ -9,14 +9,15 @@ from pathlib import Path
 
 from reportqa.errors import IngestError, ReportQAError
 from reportqa.index import store
+from reportqa.index.embed_order import text_cost
 from reportqa.index.passages import LATE, PASSAGES, EmbedPlan, document_plan, split_vectors
+from reportqa.index.read_ahead import read_ahead
 from reportqa.ingest import Document, load_document
 
-EMBED_BATCH = 512  # chunk and sentence texts embedded together, across files
-# Texts per embed_passages call, one progress tick each. The batched encoder sorts each call's
-# texts by length, so bigger calls pad less: 385 chunk and sentence texts took 17.4 s in calls of
-# 32, 11.8 s in calls of 128 and 9.3 s in calls of 512 (torch encoder, 2 cores).
-PROGRESS_STEP = 256
+# Chunk and sentence texts embedded together, across files, sorted by length as one pool
+# (reportqa.index.embed_order): the more texts, the less padding.
+EMBED_BATCH = 512
+READ_AHEAD = 2  # files read and chunked (on a thread of their own) ahead of the embedding
 
 
 @dataclass
@@ -32,29 +33,29 @@ class Pending:
 
 @dataclass
 class Run:
-    """Chunk progress over a whole `ingest` call."""
+    """Embedding progress over a whole `ingest` call, in characters of text (`text_cost`)."""
 
     files: int
     progress: Callable[[int, int], None] | None
     files_read: int = 0
-    chunks_seen: int = 0
-    chunks_done: int = 0
+    work_seen: int = 0
+    work_done: int = 0
     reported: int = 0
 
-    def add_chunks(self, count: int) -> None:
-        self.chunks_seen += count
+    def add_work(self, cost: int) -> None:
+        self.work_seen += cost
 
     def total(self) -> int:
-        """Chunks to embed: exact once every file is read, else extrapolated from those read."""
+        """Work to do: exact once every file is read, else extrapolated from those read."""
         if self.files_read >= self.files or not self.files_read:
-            return self.chunks_seen
-        return max(self.chunks_seen, round(self.chunks_seen * self.files / self.files_read))
+            return self.work_seen
+        return max(self.work_seen, round(self.work_seen * self.files / self.files_read))
 
-    def chunk_progress(self, done: int, total: int) -> None:
+    def embed_progress(self, done: int, total: int) -> None:
         if self.progress:
-            self.progress(self.chunks_done + done, self.total())
+            self.progress(self.work_done + done, self.total())
         if done >= total:
-            self.chunks_done += total
+            self.work_done += total
 
 
 @dataclass
@@ -120,11 +121,14 @@ class BatchIngest:
     ) -> list[IngestResult]:
         """Add or update reports; each file is one all-or-nothing write.
 
-        Chunks of consecutive files are embedded together in batches of EMBED_BATCH texts (a
+        Files are read and chunked READ_AHEAD ahead, on a thread, while earlier ones embed.
+        Chunks of consecutive files are embedded together once EMBED_BATCH texts wait (a
         batched encoder is faster on many texts); each file is written as soon as its vectors
         are ready; a file's sentences are embedded in the same batches as its chunks.
-        `progress(done, total)` counts texts (chunks and sentences) over the whole run; `total`
-        is an estimate until every file is read (texts so far per file read × files).
+        `progress(done, total)` counts the characters of those texts (chunks and sentences;
+        `text_cost`) over the whole run, so that its time left holds while texts of every
+        length go at their own speed; `total` is an estimate until every file is read (cost so
+        far per file read × files).
         `ocr_progress(done, total)` counts a file's pages read by OCR. `on_result` hears each
         file's result as it is decided, in the order of `paths`.
         """
@@ -141,21 +145,21 @@ class BatchIngest:
                     on_result(results[run.reported])
                 run.reported += 1
 
-        for index, path in enumerate(paths):
-            started = time.perf_counter()
-            try:
-                doc = load_document(path, doc_id=doc_id, ocr_progress=ocr_progress)
-            except ReportQAError as exc:
-                decide(index, _failed(path, exc, time.perf_counter() - started))
-                run.files_read += 1
-                continue
+        def read(path):
+            return load_document(path, doc_id=doc_id, ocr_progress=ocr_progress)
+
+        for index, path, doc, seconds in read_ahead(paths, read, READ_AHEAD):
             run.files_read += 1
+            if isinstance(doc, ReportQAError):
+                decide(index, _failed(path, doc, seconds))
+                continue
+            started = time.perf_counter() - seconds
             if self._stored_hash(doc.doc_id) == doc.content_hash:
                 decide(index, _done(path, "unchanged", doc, time.perf_counter() - started))
                 continue
             plan = document_plan(doc, self._sentence_kind() == LATE)
             pending.append(Pending(index, path, doc, plan, time.perf_counter() - started))
-            run.add_chunks(len(plan.texts))
+            run.add_work(sum(map(text_cost, plan.texts)))
             if sum(len(p.plan.texts) for p in pending) >= EMBED_BATCH:
                 self._flush(pending, run, decide)
                 pending = []
@@ -180,7 +184,7 @@ class BatchIngest:
         started = time.perf_counter()
         try:
             matrix, pooled = self._embed_spans(
-                texts, spans, pending[0].plan.late, run.chunk_progress
+                texts, spans, pending[0].plan.late, run.embed_progress
             )
         except ReportQAError as exc:
             for p in pending:

@@ -16,10 +16,10 @@ import numpy as np
 from reportqa.errors import LibraryError
 from reportqa.index import postings, sentence_vectors, store, vectors
 from reportqa.index.aliases import mine_aliases
+from reportqa.index.embed_order import call_slices, embed_order
 from reportqa.index.embedders import load_embedder, resolve_model_id
 from reportqa.index.highlight import sentence_weight
 from reportqa.index.ingest_run import (  # noqa: F401 (IngestResult: public API)
-    PROGRESS_STEP,
     BatchIngest,
     IngestResult,
 )
@@ -105,7 +105,7 @@ class LibraryWriter(BatchIngest):
         return out
 
     def _embed(self, texts: list[str], progress: Callable[[int, int], None] | None) -> np.ndarray:
-        """Vectors of texts, PROGRESS_STEP at a time (the embedder batches within a call)."""
+        """Vectors of texts (each distinct one embedded once, in calls of similar lengths)."""
         return self._embed_spans(texts, [], False, progress)[0]
 
     def _embed_spans(
@@ -115,22 +115,41 @@ class LibraryWriter(BatchIngest):
         late: bool,
         progress: Callable[[int, int], None] | None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Vectors of texts and, when late, of their spans pooled from the same pass."""
-        dim, step = self.embedder.dim, PROGRESS_STEP
-        out, pooled = [np.zeros((0, dim))], [np.zeros((0, dim))]
-        for start in range(0, len(texts), step):
-            part = texts[start : start + step]
+        """Vectors of texts and, when late, of their spans pooled from the same pass.
+
+        Each distinct text is embedded once, all of them shortest first in calls of about
+        CALL_COST characters (see reportqa.index.embed_order); `progress(done, total)` counts
+        the characters of `texts` done, duplicates included."""
+        dim = self.embedder.dim
+        order = embed_order(texts, [(t, tuple(s)) for t, s in zip(texts, spans, strict=True)]
+                            if late else None)  # fmt: skip
+        rows, pooled, pooled_counts = [np.zeros((0, dim))], [np.zeros((0, dim))], []
+        done, total = 0, sum(order.weight)
+        for part in call_slices(order, texts):
+            picked = order.distinct[part]
             if late:
                 vectors, spans_vectors = self.embedder.embed_passages_and_spans(
-                    part, spans[start : start + step]
+                    [texts[i] for i in picked], [spans[i] for i in picked]
                 )
                 pooled.append(spans_vectors)
+                pooled_counts += [len(spans[i]) for i in picked]
             else:
-                vectors = self.embedder.embed_passages(part)
-            out.append(vectors)
+                vectors = self.embedder.embed_passages([texts[i] for i in picked])
+            rows.append(vectors)
+            done += sum(order.weight[part])
             if progress:
-                progress(min(start + step, len(texts)), len(texts))
-        return np.vstack(out).astype(np.float32), np.vstack(pooled).astype(np.float32)
+                progress(done, total)
+        matrix = np.vstack(rows).astype(np.float32)[order.where]
+        span_matrix = np.vstack(pooled).astype(np.float32)
+        if late:  # each text's span rows, from the rows of its distinct twin
+            starts = np.concatenate([[0], np.cumsum(pooled_counts)]).astype(np.int64)
+            span_matrix = span_matrix[
+                np.concatenate(
+                    [np.arange(starts[r], starts[r + 1]) for r in order.where]
+                    or [np.zeros(0, dtype=np.int64)]
+                )
+            ]
+        return matrix, span_matrix
 
     def _write(self, items: list[tuple], remove: tuple[str, ...] = ()) -> None:
         """One transaction: replace documents' rows, write the next vector generation, commit."""
