@@ -90,3 +90,25 @@ def test_query_threads_setting(monkeypatch) -> None:
     assert cpu_share.query_threads() == 2
     with pytest.raises(LibraryError, match="REPORTQA_QUERY_THREADS=0"):
         cpu_share.query_threads("0")
+
+
+def test_torch_batches_follow_the_free_cores_unless_threads_are_fixed(monkeypatch) -> None:
+    torch = pytest.importorskip("torch")
+    from reportqa.index import e5_torch
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("REPORTQA_TORCH_THREADS", raising=False)
+        encoder = e5_torch.TorchE5()
+        monkeypatch.setattr(e5_torch, "free_cores", lambda: 1)
+        encoder.passages(["理化學研究所成立於 1917 年。"])
+        assert torch.get_num_threads() == 1
+        monkeypatch.setattr(e5_torch, "free_cores", lambda: 2)
+        encoder.passages(["補助內容包括每月生活費。"])
+        assert torch.get_num_threads() == 2
+        monkeypatch.setenv("REPORTQA_TORCH_THREADS", "1")
+        fixed = e5_torch.TorchE5()
+        fixed.passages(["JST 的 SPRING 計畫"])
+        assert torch.get_num_threads() == 1  # REPORTQA_TORCH_THREADS wins over the free cores
+    finally:
+        torch.set_num_threads(before)

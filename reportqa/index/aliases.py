@@ -50,6 +50,6 @@ def _folded(text: str) -> str:
 
 
 def _contains_term(folded: str, term: str) -> bool:
-    if not term.isascii():
+    if term not in folded or not term.isascii():  # the substring test first: no regex to build
         return term in folded
     return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", folded) is not None

