@@ -122,3 +122,16 @@ def test_the_question_names_one_entity_under_all_its_mined_names():
     assert sorted(map(tuple, plan.concepts[0]))[0] == ("japan", "society", "promotion")
     assert ["jsps"] in plan.concepts[0] and len(plan.concepts[0]) == 3
     assert plan_query("JST 成立於何時？", aliases, lambda terms: set(terms)).concepts == []
+
+
+def test_a_compound_the_library_lacks_is_searched_by_the_words_inside_it():
+    from reportqa.index.query import plan_query
+
+    def library(*words):
+        return lambda terms: {t for t in terms if t in set(words)}
+
+    # 參考價值 is one jieba word; a report that writes 參考 and 價值 apart lacks it
+    apart = plan_query("這次考察有什麼參考價值？", [], library("考察", "参考", "价值"))
+    assert {"参考", "价值"} <= set(apart.tokens) and "参考价值" not in apart.tokens
+    whole = plan_query("這次考察有什麼參考價值？", [], library("考察", "参考价值", "参考"))
+    assert "参考价值" in whole.tokens and "参考" not in whole.tokens

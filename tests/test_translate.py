@@ -83,3 +83,9 @@ def test_modals_and_light_verbs_are_not_translated():
     assert "获得" not in found and "感受" not in found
     found, missing = translate_question("which classroom should lessons use?", vocabulary)
     assert "should" not in missing and "应该" not in found
+
+
+def test_an_irregular_form_is_translated_as_the_lemma_its_entry_names():
+    # cedict's 'taught' is "vbl.teach的过去式和过去分词": teach's 讲授, not the gloss's 过去
+    assert translate_word("taught", library("讲授", "过去")) == ["讲授"]
+    assert translate_word("held", library("举行", "持有", "过去")) == ["持有"]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from reportqa.index.aliases import _contains_term, _folded, expand_query
-from reportqa.index.text import fold, is_simplified, to_traditional, tokenize
+from reportqa.index.text import _jieba, fold, is_simplified, to_traditional, tokenize
 from reportqa.index.translate import translate_question
 
 ALIAS_WEIGHT = 0.7  # a name the report glosses for a term of the question
@@ -55,7 +55,8 @@ def plan_query(
         dense_text += " " + to_traditional(" ".join(translated))
     sources = {t: TRANSLATED_WEIGHT for t in tokenize(" ".join(translated))}
     sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}
-    sources |= {t: _question_weight(t, question) for t in tokenize(question)}
+    own = backed_off(tokenize(question), in_library)
+    sources |= {t: _question_weight(t, question) for t in own}
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
     plan.concepts = alias_concepts(folded, aliases) if extra else []
     plan.source_weight = sources
@@ -63,6 +64,23 @@ def plan_query(
     # already leaves out words the library uses): what the lexical index cannot see.
     plan.unmatched = untranslated
     return plan
+
+
+def backed_off(tokens: list[str], in_library: Callable[[Iterable[str]], set[str]]) -> list[str]:
+    """The question's tokens, a compound the library never uses replaced by the dictionary words
+    inside it that it does (jieba's search mode: 联络人员 → 联络, 人员): the report may write
+    the parts, or other compounds of them, where the question joins them."""
+    long = [t for t in dict.fromkeys(tokens) if len(t) > 2 and not t.isascii()]
+    if not long:
+        return tokens
+    have = in_library(long)
+    parts = {t: [w for w in _jieba().lcut_for_search(t) if w != t] for t in long if t not in have}
+    found = in_library({w for ws in parts.values() for w in ws}) if parts else set()
+    out: list[str] = []
+    for t in tokens:
+        kept = [w for w in parts.get(t, []) if w in found]
+        out.extend(kept or [t])
+    return out
 
 
 def alias_concepts(folded: str, aliases: list[tuple[str, str]]) -> list[list[list[str]]]:

@@ -61,6 +61,7 @@ class _Segmenter:
             import rjieba
 
             self._cut = rjieba.cut  # the module's own segmenter, built once at import
+            self._cut_search = rjieba.cut_for_search
             self._add = lambda word, freq: rjieba.add_word(word, freq, None)
             self.backend = "rjieba"
         except ImportError:
@@ -71,6 +72,7 @@ class _Segmenter:
             jieba.setLogLevel(logging.WARNING)
             jieba.initialize()
             self._cut = lambda text, hmm: jieba.lcut(text, HMM=hmm)
+            self._cut_search = lambda text, hmm: jieba.lcut_for_search(text, HMM=hmm)
             self._add = jieba.add_word
             self.backend = "jieba"
 
@@ -80,6 +82,11 @@ class _Segmenter:
 
     def lcut(self, text: str, HMM: bool = False) -> list[str]:  # jieba's parameter name
         return list(self._cut(text, HMM))
+
+    def lcut_for_search(self, text: str, HMM: bool = False) -> list[str]:
+        """jieba's search mode: the dictionary words of 2-3 characters inside each word, then
+        the word (参考价值 → 参考 价值 参考价 参考价值)."""
+        return list(self._cut_search(text, HMM))
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,11 @@ WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 POS_TAG = re.compile(r"\b(?:n|v|vt|vi|adj|adv|prep|conj|pron|int|num|art|abbr|pl|aux)\.")
 NOTE = re.compile(r"\[[^\]]*\]|\([^)]*\)|（[^）]*）|<[^>]*>")
 MAX_PER_WORD = 4
+# An entry that names its lemma (taught: vbl.teach的过去式和过去分词; abaci: abacus的复数; been:
+# (be)的过去分词): 770 of the table's entries. The gloss is grammar, not a translation.
+INFLECTION = re.compile(
+    r"\(?([A-Za-z][A-Za-z-]*)\)?\s*的\s*(?:过去|复数|现在分词|比较级|最高级|第三人称)[^,，;；A-Za-z]*"
+)
 # Modals and light verbs: their dictionary senses are not what a question asks about (take →
 # 获得, 感受; get → 获得, 成为; should → 应该): they are not translated, and not counted as
 # English the library lacks.
@@ -100,14 +105,30 @@ def _in_library(
     return list(dict.fromkeys(ranked))
 
 
+def _entries(word: str) -> list[str]:
+    """The dictionary entries of a word's forms, each followed by its lemma's where it names
+    one (taught → teach's 讲授, 教授), grammatical glosses removed."""
+    table = _dictionary()
+    out: list[str] = []
+    for form in _variants(word):
+        entry = table.get(form)
+        if entry is None:
+            continue
+        out.append(INFLECTION.sub(",", entry))
+        for lemma in INFLECTION.findall(entry):
+            lemma = lemma.lower()
+            if lemma != form and lemma in table:
+                out.append(INFLECTION.sub(",", table[lemma]))
+    return list(dict.fromkeys(out))
+
+
 def translate_word(word: str, in_library: Callable[[Iterable[str]], set[str]]) -> list[str]:
     """Chinese words for one English word that the library uses, best first (at most
     MAX_PER_WORD). Tried in turn until one gives words the library has: each form of the word
     the dictionary has (periods → period when 'periods' has only a sense the reports never use),
     the parts of a hyphenated word (junior-high → junior, high), and last the dictionary's
     single-character senses (province → 省, team → 隊), which match too much to come first."""
-    table = _dictionary()
-    entries = [table[form] for form in _variants(word) if form in table]
+    entries = _entries(word)
     for entry in entries:
         words = [c for c in _senses(entry) if len(c) >= 2 or c in "年月日"]
         ranked = _in_library(words, in_library)
