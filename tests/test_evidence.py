@@ -135,3 +135,19 @@ def test_a_compound_the_library_lacks_is_searched_by_the_words_inside_it():
     assert {"参考", "价值"} <= set(apart.tokens) and "参考价值" not in apart.tokens
     whole = plan_query("這次考察有什麼參考價值？", [], library("考察", "参考价值", "参考"))
     assert "参考价值" in whole.tokens and "参考" not in whole.tokens
+
+
+def test_a_name_the_question_abbreviates_is_searched_in_full():
+    from reportqa.index.aliases import abbreviated
+    from reportqa.index.query import plan_query
+
+    aliases = [("NIMS", "獨立行政法人物質材料研究機構"), ("RIKEN", "理化學研究所")]
+    plan = plan_query("訪團去物材機構是幾點到幾點？", aliases, lambda terms: set(terms))
+    assert "獨立行政法人物質材料研究機構" in plan.aliases and "NIMS" in plan.aliases
+    assert "物質材料研究機構" in plan.dense_text and "nims" in plan.tokens
+    full = ["獨立行政法人物質材料研究機構", "國家科學及技術委員會", "理化學研究所"]
+    names = [("", n) for n in full]
+    assert abbreviated("国科会的预算", names) == ["國家科學及技術委員會"]  # folded: simplified
+    # a stretch of the name itself, too short a stretch, or other characters: no abbreviation
+    assert abbreviated("研究机构有几位", names) == []
+    assert abbreviated("材构", names) == [] and abbreviated("物材大楼", names) == []

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from reportqa.index.aliases import _contains_term, _folded, expand_query
+from reportqa.index.aliases import _contains_term, _folded, abbreviated, expand_query
 from reportqa.index.text import _jieba, fold, is_simplified, to_traditional, tokenize
 from reportqa.index.translate import translate_question
 
@@ -42,8 +42,11 @@ def plan_query(
 ) -> QueryPlan:
     """Expand a question with mined aliases and dictionary translations (senses chosen by
     `co_occur`, see translate_question)."""
-    extra = expand_query(question, aliases)
     folded = fold(question)
+    # A name the question abbreviates (物材機構) is searched as the report writes it in full.
+    names = abbreviated(folded, aliases) if aliases else []
+    seen = " ".join([question, *names])
+    extra = list(dict.fromkeys([*names, *expand_query(seen, aliases)]))
     translated, untranslated = (
         translate_question(folded, in_library, co_occur)
         if re.search(r"[a-z]{3}", folded)
@@ -58,7 +61,7 @@ def plan_query(
     own = backed_off(tokenize(question), in_library)
     sources |= {t: _question_weight(t, question) for t in own}
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
-    plan.concepts = alias_concepts(folded, aliases) if extra else []
+    plan.concepts = alias_concepts(fold(seen), aliases) if extra else []
     plan.source_weight = sources
     # English words the library has neither as such nor in translation (translate_question
     # already leaves out words the library uses): what the lexical index cannot see.
