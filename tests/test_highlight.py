@@ -112,6 +112,8 @@ def test_only_bare_headings_weigh_less():
         "三、 跨領域協作與整合模式觀察",
         "陸、 競賽方式：\n一、 個人賽：",
         "第四節社會安全\n第 152 條",
+        # a bracketed gloss does not make it longer than a heading
+        "二、 獨立行政法人物質材料研究機構(National Institute for Materials Science, NIMS)",
     ]
     said = [
         "第 15 條\n人民之生存權、工作權及財產權，應予保障。",
@@ -121,7 +123,7 @@ def test_only_bare_headings_weigh_less():
         "(二) 聯絡電話：02-2257-7155 #1771",
         "(一) 時間：114 年 4 月 16日(星期三)",
     ]
-    assert [sentence_weight(s) for s in weak] == [HEADING_WEIGHT] * 3
+    assert [sentence_weight(s) for s in weak] == [HEADING_WEIGHT] * 4
     assert [sentence_weight(s) for s in said] == [1.0] * 6
 
 

@@ -15,6 +15,7 @@ from reportqa.index.retriever import Ranking
 HEADING_WEIGHT = 0.3  # a bare heading (三、 跨領域協作與整合模式觀察) is weak evidence of an answer
 SENTENCE_END = "。！？；!?;"
 FIELD_VALUE = re.compile(r"[：:]\s*\S")  # a field line with its value (聯絡電話：02-…)
+GLOSS = re.compile(r"[(（][^()（）]*[)）]")  # a bracketed gloss: (Japan Society for …, JSPS)
 # Answer scores (similarity 0..1 + lexical share 0..1) are calibrated on the eval set's tune split.
 HIGHLIGHT_FLOOR = 0.5  # below this a sentence only mentions the question's words
 HIGHLIGHT_RELATIVE = 0.5  # a passage's best sentence must be this close to the answer's
@@ -68,7 +69,10 @@ def sentence_weight(sentence: str) -> float:
     lines = [line.strip() for line in sentence.splitlines() if line.strip()]
     bare = bool(lines) and all(heading_level(line) for line in lines)
     said = bool(lines) and (lines[-1][-1] in SENTENCE_END or bool(FIELD_VALUE.search(lines[-1])))
-    return HEADING_WEIGHT if bare and not said and len(sentence) <= 60 else 1.0
+    # A gloss in brackets does not make a heading a sentence: 二、 獨立行政法人物質材料研究機構
+    # (National Institute for Materials Science, NIMS) is as bare as 三、 理化學研究所.
+    length = len(GLOSS.sub("", sentence))
+    return HEADING_WEIGHT if bare and not said and length <= 60 else 1.0
 
 
 def best_score(ranking: Ranking, chunk_ids: list[int]) -> float:
