@@ -215,3 +215,14 @@ def test_an_english_questions_coverage_counts_its_translations():
     r = Ranking([(5, 1.0)], plan, rows, values, share, values, values, None, cos)
     line = answer_line(r, [5])
     assert line is not None and (line.start, line.end) == (10, 20)
+
+
+def test_which_two_people_asks_for_people_not_a_number():
+    from reportqa.index.highlight import asks_for, gives
+
+    assert asks_for("在駐日代表處科技組跟訪團開會的是哪兩位？") == ["person"]
+    assert asks_for("哪幾位教授參加？") == ["person"]
+    assert asks_for("有幾位研究人員？") == ["number"]
+    from reportqa.index.text import fold
+
+    assert gives(fold("鄒幼涵顧問、林育聖秘書"), ["person"])  # sentences are matched folded

@@ -108,9 +108,9 @@ _ASKS = {
     ),
     "number": (
         r"\bhow (many|much)\b|\bnumber of\b|\bamount\b|\bbudget\b|\bcost\b|"
-        "多少|幾[個位人次項所件名天日週年月場]|金額|人數|經費|預算|數量"
+        "多少|(?<!哪)幾[個位人次項所件名天日週年月場]|金額|人數|經費|預算|數量"
     ),
-    "person": r"\bwho\b|\bwhom\b|誰|哪位|哪些人|何人|負責人|主持人",
+    "person": r"\bwho\b|\bwhom\b|誰|哪[一兩二三幾]?位|哪些人|何人|負責人|主持人",
     "place": r"\bwhere\b|\bwhich (city|place|venue)\b|哪裡|何處|地點|在哪",
     "phone": r"\b(tele)?phone\b|\bfax\b|電話|傳真",
     "email": r"\be-?mail\b|電子信箱|電子郵件|郵件信箱",
@@ -125,7 +125,8 @@ _GIVES = {
     ),
     "person": (
         "教授|博士|處長|主任|委員|部長|校長|局長|院長|理事長|所長|司長|科長|組長|代表|先生|女士|"
-        "研究員|執行長|主席|議員|市長|署長|總監|president|director|dr|prof|manager"
+        "研究員|執行長|主席|議員|市長|署長|總監|顧問|秘書|專員|參事|技正|科員|經理|董事長|院士|講師|"
+        "老師|教師|president|director|dr|prof|manager"
     ),
     "place": r"[市縣區鄉鎮]|大學|館|中心|會場|路|號|https?|www|github",
     "phone": r"\(?\d{2,4}\)?-?\d{3,4}-\d{3,4}",
