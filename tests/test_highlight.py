@@ -99,6 +99,13 @@ def test_a_bare_heading_is_never_the_answer_line():
     assert line is not None and line.chunk_id == 3 and (line.start, line.end) == (10, 20)
 
 
+def test_a_bare_heading_is_highlighted_only_in_a_passage_of_nothing_else():
+    # 壹拾壹、 活動小組聯繫方式 outscores the contact line it heads; the contact line answers
+    r = ranking([5, 5], [1.4, 1.0], [0.3, 1.0])
+    assert highlight(r, 5, best=1.4) == [[10, 20]]
+    assert highlight(ranking([5], [1.4], [0.3]), 5, best=1.4) == [[0, 10]]
+
+
 def test_a_second_highlight_when_it_scores_half_the_best():
     r = ranking([5, 5, 5], [1.2, 0.2, 0.7])
     assert highlight(r, 5, best=1.2) == [[0, 10], [20, 30]]

@@ -84,9 +84,14 @@ def best_score(ranking: Ranking, chunk_ids: list[int]) -> float:
 def highlight(ranking: Ranking, chunk_id: int, best: float) -> list[list[int]]:
     """Offsets of at most two answering sentences of a passage; none when it only mentions words."""
     rows, scores = ranking.sentences_of(chunk_id, for_highlight=True)
+    s = ranking.sentences
+    if s is not None and rows.size:
+        # A bare heading names a topic; it is highlighted only in a passage of nothing else.
+        content = s.weight[rows] >= 1.0
+        if content.any():
+            scores = np.where(content, scores, scores * HEADING_WEIGHT)
     floor = max(HIGHLIGHT_FLOOR, HIGHLIGHT_RELATIVE * best)
     chosen = evidence.pick_highlights(scores, floor, NEAR_BEST)
-    s = ranking.sentences
     return [[int(s.start[rows[i]]), int(s.end[rows[i]])] for i in chosen] if s else []
 
 
