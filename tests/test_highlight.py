@@ -106,6 +106,16 @@ def test_a_bare_heading_is_highlighted_only_in_a_passage_of_nothing_else():
     assert highlight(ranking([5], [1.4], [0.3]), 5, best=1.4) == [[0, 10]]
 
 
+def test_the_sentence_holding_the_kind_of_answer_asked_for_is_highlighted():
+    from dataclasses import replace
+
+    text = "訪團抵達物質材料機構" + "時間10:00開始了"  # two 10-character sentences
+    r = ranking([5, 5], [0.6, 0.45])
+    assert highlight(r, 5, best=0.6, text=text) == [[0, 10]]  # a question asking no kind
+    r = replace(r, plan=QueryPlan("訪團幾點到？", [], [], "", []))
+    assert highlight(r, 5, best=0.6, text=text) == [[10, 20]]  # a time for 幾點
+
+
 def test_a_second_highlight_when_it_scores_half_the_best():
     r = ranking([5, 5, 5], [1.2, 0.2, 0.7])
     assert highlight(r, 5, best=1.2) == [[0, 10], [20, 30]]

@@ -75,24 +75,44 @@ def sentence_weight(sentence: str) -> float:
     return HEADING_WEIGHT if bare and not said and length <= 60 else 1.0
 
 
-def best_score(ranking: Ranking, chunk_ids: list[int]) -> float:
+def best_score(
+    ranking: Ranking, chunk_ids: list[int], texts: Mapping[int, str] | None = None
+) -> float:
     """The best highlight score of any sentence of these passages (0 when none)."""
-    scores = [ranking.sentences_of(c, for_highlight=True)[1] for c in chunk_ids]
+    scores = [_highlight_scores(ranking, c, (texts or {}).get(c))[1] for c in chunk_ids]
     return max((float(s.max()) for s in scores if s.size), default=0.0)
 
 
-def highlight(ranking: Ranking, chunk_id: int, best: float) -> list[list[int]]:
+def highlight(
+    ranking: Ranking, chunk_id: int, best: float, text: str | None = None
+) -> list[list[int]]:
     """Offsets of at most two answering sentences of a passage; none when it only mentions words."""
-    rows, scores = ranking.sentences_of(chunk_id, for_highlight=True)
-    s = ranking.sentences
-    if s is not None and rows.size:
-        # A bare heading names a topic; it is highlighted only in a passage of nothing else.
-        content = s.weight[rows] >= 1.0
-        if content.any():
-            scores = np.where(content, scores, scores * HEADING_WEIGHT)
+    rows, scores = _highlight_scores(ranking, chunk_id, text)
     floor = max(HIGHLIGHT_FLOOR, HIGHLIGHT_RELATIVE * best)
     chosen = evidence.pick_highlights(scores, floor, NEAR_BEST)
+    s = ranking.sentences
     return [[int(s.start[rows[i]]), int(s.end[rows[i]])] for i in chosen] if s else []
+
+
+def _highlight_scores(
+    ranking: Ranking, chunk_id: int, text: str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A passage's sentence rows and highlight scores, weighed as the answer line weighs them:
+    a sentence holding the kind of answer asked for (a date for 幾點, a person for who) counts
+    more, and a bare heading names a topic, so it is highlighted only in a passage of nothing
+    else (tune split: highlight .929 -> .955, heldout .887 -> .924)."""
+    rows, scores = ranking.sentences_of(chunk_id, for_highlight=True)
+    s = ranking.sentences
+    if s is None or not rows.size:
+        return rows, scores
+    kinds = asks_for(ranking.plan.question)
+    if kinds:
+        typed = _typed(ranking, rows, kinds, text)
+        scores = scores + TYPE_WEIGHT * typed - TYPE_MISS * (1.0 - typed)
+    content = s.weight[rows] >= 1.0
+    if content.any():
+        scores = np.where(content, scores, scores * HEADING_WEIGHT)
+    return rows, scores
 
 
 @dataclass(frozen=True)

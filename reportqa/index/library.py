@@ -237,7 +237,8 @@ class Library(LibraryWriter):
         with store.damaged_library(self.path):  # rows are read here, lazily
             chunks = snap.chunks.get_many(i for i, _ in ranking.ranked[:top_k])
         top = [(i, s) for i, s in ranking.ranked[:top_k] if i in chunks]
-        best = best_score(ranking, [i for i, _ in top])
+        texts = {i: chunks[i].text for i, _ in top}
+        best = best_score(ranking, [i for i, _ in top], texts)
         passages = [
             Passage(
                 rank=rank,
@@ -246,14 +247,14 @@ class Library(LibraryWriter):
                 section=chunks[i].section,
                 pages=chunks[i].pages,
                 text=chunks[i].text,
-                highlight=highlight(ranking, i, best),
+                highlight=highlight(ranking, i, best, texts[i]),
                 score=round(score, 4),
                 chunk_id=chunks[i].chunk_id,
                 ocr=chunks[i].ocr,
             )
             for rank, (i, score) in enumerate(top, start=1)
         ]
-        found = answer_line(ranking, [i for i, _ in top], {i: chunks[i].text for i, _ in top})
+        found = answer_line(ranking, [i for i, _ in top], texts)
         if found is None:
             return passages, None
         text = chunks[found.chunk_id].text
