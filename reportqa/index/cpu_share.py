@@ -14,9 +14,12 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import time
 from functools import lru_cache
 
 from reportqa.errors import LibraryError
+
+SAMPLE_GAP_S = 0.001  # between the looks of free_cores(samples=...)
 
 
 def cores() -> int:
@@ -63,11 +66,21 @@ def query_threads(setting: str | None = None) -> int:
     return int(setting)
 
 
-def free_cores(total: int | None = None, elsewhere: int | None = None) -> int:
-    """Cores not taken by other processes' runnable tasks, at least 1 (all when unknown)."""
+def free_cores(total: int | None = None, elsewhere: int | None = None, samples: int = 1) -> int:
+    """Cores not taken by other processes' runnable tasks, at least 1 (all when unknown).
+
+    With `samples` > 1 (a long job: a batch of passages), the fewest runnable tasks seen in that
+    many looks 1 ms apart: a task that ran for an instant does not take a core for the batch."""
     total = total if total is not None else cores()
     if elsewhere is None:
-        elsewhere = runnable_elsewhere()
+        seen = []
+        for k in range(max(1, samples)):
+            if k:
+                time.sleep(SAMPLE_GAP_S)
+            seen.append(runnable_elsewhere())
+            if seen[-1] in (None, 0):
+                break
+        elsewhere = None if None in seen else min(seen)
     if elsewhere is None:
         return total
     return max(1, min(total, total - elsewhere))

@@ -147,7 +147,7 @@ class TorchE5(BatchedE5):
         if not self.fixed_threads:
             # Each batch on the cores other programs leave free (cpu_share): 120 texts beside
             # one busy core took 7.0 s on 2 threads and 4.8-5.3 s on one (2.4 s idle on two).
-            threads = free_cores()
+            threads = free_cores(samples=3)
             if threads != torch.get_num_threads():
                 torch.set_num_threads(threads)
         if not self.bf16:

