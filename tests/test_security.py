@@ -99,7 +99,7 @@ def huge_faiss(marker: Path) -> bytes:
     import faiss
 
     data = bytearray(faiss.serialize_index(store.new_index(64)).tobytes())
-    at = data.index(b"IxFI") + 8  # fourcc, d (int32), then ntotal (int64)
+    at = data.index(b"IxSQ") + 8  # the vectors' own index: fourcc, d (int32), then ntotal (int64)
     data[at : at + 8] = (1 << 40).to_bytes(8, "little")
     return bytes(data)
 

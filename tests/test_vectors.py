@@ -37,8 +37,57 @@ def test_all_vectors_gives_back_what_was_added(monkeypatch, threshold: int) -> N
     got_ids, got = vectors.all_vectors(index)
     order = np.argsort(got_ids)
     assert np.array_equal(got_ids[order], ids)
-    assert np.allclose(got[order], data)
+    if vectors.is_approximate(index):
+        assert np.array_equal(got[order], data)
+    else:  # half precision: within float16's rounding (one part in 2,048) and no more
+        assert np.allclose(got[order], data, rtol=2**-11, atol=2**-24)
+        assert not np.array_equal(got[order], data)
     assert vectors.index_ids(index) == set(ids.tolist())
+
+
+def test_exact_search_in_half_precision_ranks_as_float32_does() -> None:
+    import faiss
+
+    data, queries = _clustered(5000, seed=3), _clustered(50, seed=4)
+    ids = np.arange(len(data), dtype=np.int64)
+    index = vectors.build_index(ids, data, 32)
+    assert isinstance(faiss.downcast_index(index.index), faiss.IndexScalarQuantizer)
+    flat = faiss.IndexFlatIP(32)
+    flat.add(data)
+    got_scores, got = index.search(queries, 10)
+    want_scores, want = flat.search(queries, 10)
+    assert np.abs(got_scores - want_scores).max() < 1e-3
+    assert np.mean(got[:, 0] == want[:, 0]) >= 0.98  # a near tie may swap
+    assert np.mean([len(set(w) & set(g)) / 10 for w, g in zip(want, got, strict=True)]) >= 0.98
+
+
+def test_an_older_float32_index_is_read_and_rewritten_in_half_precision(tmp_path: Path) -> None:
+    import faiss
+
+    embedder = FakeEmbedder()
+    lib = Library.open(tmp_path / "lib", embedder=embedder)
+    lib.ingest([SAMPLE_TXT])
+    snap = lib.snapshot()
+    ids, stored = vectors.all_vectors(snap.index)
+    old = faiss.IndexIDMap2(faiss.IndexFlatIP(stored.shape[1]))  # as earlier versions wrote it
+    old.add_with_ids(stored, ids)
+    path = store.faiss_path(tmp_path / "lib", int(store.get_meta(lib._conn, "generation")))
+    store.write_index(old, path)
+    lib = Library.open(tmp_path / "lib", embedder=embedder)
+    assert isinstance(faiss.downcast_index(lib.snapshot().index.index), faiss.IndexFlatIP)
+    assert lib.check() == []
+    question = "RIKEN第五期中長期計畫涵蓋哪幾年？"
+    before = [p.chunk_id for p in lib.ask(question, top_k=3).passages]
+    other = tmp_path / "other.txt"
+    other.write_text("另一份報告\n\n壹、前言\n本報告說明新的交流計畫。", encoding="utf-8")
+    lib.ingest([other])  # the next write rebuilds the index in half precision
+    index = lib.snapshot().index
+    assert isinstance(faiss.downcast_index(index.index), faiss.IndexScalarQuantizer)
+    assert lib.check() == []
+    kept_ids, kept = vectors.all_vectors(index)
+    rows = {i: r for r, i in enumerate(kept_ids.tolist())}
+    assert np.abs(kept[[rows[i] for i in ids.tolist()]] - stored).max() < 1e-3
+    assert [p.chunk_id for p in lib.ask(question, top_k=3).passages] == before
 
 
 def test_ivf_recall_against_exact_search(monkeypatch, tmp_path: Path) -> None:
