@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from reportqa.index.highlight import answer_line, highlight
+from reportqa.index.highlight import answer_line, best_score, highlight
 from reportqa.index.query import QueryPlan
 from reportqa.index.retriever import Ranking
 from reportqa.index.rows import SentenceRows
@@ -237,9 +237,31 @@ def test_an_english_questions_coverage_counts_its_translations():
 def test_which_two_people_asks_for_people_not_a_number():
     from reportqa.index.highlight import asks_for, gives
 
-    assert asks_for("在駐日代表處科技組跟訪團開會的是哪兩位？") == ["person"]
-    assert asks_for("哪幾位教授參加？") == ["person"]
-    assert asks_for("有幾位研究人員？") == ["number"]
+    assert asks_for("在駐日代表處科技組跟訪團開會的是哪兩位？") == ("person",)
+    assert asks_for("哪幾位教授參加？") == ("person",)
+    assert asks_for("有幾位研究人員？") == ("number",)
     from reportqa.index.text import fold
 
     assert gives(fold("鄒幼涵顧問、林育聖秘書"), ["person"])  # sentences are matched folded
+
+
+def test_each_passage_is_scored_once_per_ranking_and_a_replaced_ranking_starts_afresh(
+    monkeypatch,
+):
+    from dataclasses import replace
+
+    from reportqa.index import highlight as module
+
+    calls = []
+    scores_of = module._highlight_scores_of
+    monkeypatch.setattr(
+        module, "_highlight_scores_of", lambda *a: calls.append(a[1:]) or scores_of(*a)
+    )
+    text = "訪團抵達物質材料機構" + "時間10:00開始了"
+    r = ranking([5, 5], [0.6, 0.45])
+    best = best_score(r, [5], {5: text})
+    assert highlight(r, 5, best, text) == highlight(r, 5, best, text) == [[0, 10]]
+    assert calls == [(5, text)]  # best_score and both highlights: one scoring
+    asked = replace(r, plan=QueryPlan("訪團幾點到？", [], [], "", []))
+    assert highlight(asked, 5, best, text) == [[10, 20]]  # not the first plan's scores
+    assert len(calls) == 2

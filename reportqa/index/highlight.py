@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,7 +100,17 @@ def _highlight_scores(
     """A passage's sentence rows and highlight scores, weighed as the answer line weighs them:
     a sentence holding the kind of answer asked for (a date for 幾點, a person for who) counts
     more, and a bare heading names a topic, so it is highlighted only in a passage of nothing
-    else (tune split: highlight .929 -> .955, heldout .887 -> .924)."""
+    else (tune split: highlight .929 -> .955, heldout .887 -> .924). Computed once per passage
+    (`best_score` and `highlight` both ask)."""
+    key = ("highlight", chunk_id, text)
+    if key not in ranking.memo:
+        ranking.memo[key] = _highlight_scores_of(ranking, chunk_id, text)
+    return ranking.memo[key]
+
+
+def _highlight_scores_of(
+    ranking: Ranking, chunk_id: int, text: str | None
+) -> tuple[np.ndarray, np.ndarray]:
     rows, scores = ranking.sentences_of(chunk_id, for_highlight=True)
     s = ranking.sentences
     if s is None or not rows.size:
@@ -217,15 +227,17 @@ def _pattern(table: str, kind: str) -> re.Pattern:
     return re.compile(fold((_ASKS if table == "asks" else _GIVES)[kind]))
 
 
-def asks_for(question: str) -> list[str]:
-    """The kinds of answer a question asks for (date, number, person, place), maybe none."""
+@functools.lru_cache(maxsize=256)
+def asks_for(question: str) -> tuple[str, ...]:
+    """The kinds of answer a question asks for (date, number, person, place), maybe none
+    (cached: the highlight of every passage and the answer line ask it of one question)."""
     from reportqa.index.text import fold
 
     q = fold(question)
-    return [kind for kind in _ASKS if _pattern("asks", kind).search(q)]
+    return tuple(kind for kind in _ASKS if _pattern("asks", kind).search(q))
 
 
-def gives(text: str, kinds: list[str]) -> bool:
+def gives(text: str, kinds: Sequence[str]) -> bool:
     """True when a sentence (its folded text, or tokens) holds one of the kinds asked for."""
     joined = text.replace(" ", "")
     return any(_pattern("gives", kind).search(joined) for kind in kinds)
@@ -235,12 +247,19 @@ def _folded(ranking: Ranking, rows: np.ndarray, text: str) -> list[str]:
     """The folded text of some sentences of one passage."""
     from reportqa.index.text import fold
 
-    s = ranking.sentences
-    spans = zip(s.start[rows].tolist(), s.end[rows].tolist(), strict=True)
-    return [fold(text[a:b]) for a, b in spans]
+    s, memo = ranking.sentences, ranking.memo
+    out = []
+    for row, a, b in zip(rows.tolist(), s.start[rows].tolist(), s.end[rows].tolist(), strict=True):
+        key = ("folded", row, text)
+        if key not in memo:
+            memo[key] = fold(text[a:b])
+        out.append(memo[key])
+    return out
 
 
-def _typed(ranking: Ranking, rows: np.ndarray, kinds: list[str], text: str | None) -> np.ndarray:
+def _typed(
+    ranking: Ranking, rows: np.ndarray, kinds: Sequence[str], text: str | None
+) -> np.ndarray:
     """1 per sentence that holds a kind of answer asked for, read from the passage's text where
     given: the stored tokens are distinct and sorted (114 4 14 17 出国 期间 年 月 日 至), so
     "114年4月14日" or "8 學分" is not in them."""
@@ -312,7 +331,7 @@ def answer_line(
     s = ranking.sentences
     if s is None:
         return None
-    kinds = asks_for(ranking.plan.question) if TYPE_WEIGHT or TYPE_MISS else []
+    kinds = asks_for(ranking.plan.question) if TYPE_WEIGHT or TYPE_MISS else ()
     unit = asked_unit(ranking.plan.question) if UNIT_REQUIRED else None
     considered = 0
     for chunk_id in chunk_ids:

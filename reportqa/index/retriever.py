@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,6 +54,10 @@ class Ranking:
     highlight_scores: np.ndarray | None = None  # answer scores with the preceding sentence's
     similarity_z: np.ndarray | None = None  # question-sentence cosine z-score per sentence
     similarity_cos: np.ndarray | None = None  # question-sentence cosine per sentence (raw)
+    # What the highlight and the answer line derive from this ranking, kept for the other:
+    # both read the same passages' folded sentences and highlight scores. Not an init field:
+    # dataclasses.replace (another plan, other evidence) starts a fresh one.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def sentences_of(
         self, chunk_id: int, for_highlight: bool = False
