@@ -125,7 +125,7 @@ def test_the_question_names_one_entity_under_all_its_mined_names():
 
 
 def test_a_compound_the_library_lacks_is_searched_by_the_words_inside_it():
-    from reportqa.index.query import plan_query
+    from reportqa.index.query import PART_WEIGHT, plan_query
 
     def library(*words):
         return lambda terms: {t for t in terms if t in set(words)}
@@ -134,7 +134,24 @@ def test_a_compound_the_library_lacks_is_searched_by_the_words_inside_it():
     apart = plan_query("這次考察有什麼參考價值？", [], library("考察", "参考", "价值"))
     assert {"参考", "价值"} <= set(apart.tokens) and "参考价值" not in apart.tokens
     whole = plan_query("這次考察有什麼參考價值？", [], library("考察", "参考价值", "参考"))
-    assert "参考价值" in whole.tokens and "参考" not in whole.tokens
+    assert "参考价值" in whole.tokens and whole.source_weight["参考价值"] == 1.0
+    # the compound's first word, which the report may write alone, counts for less
+    assert whole.source_weight["参考"] == PART_WEIGHT < 1.0
+
+
+def test_a_word_at_either_end_of_a_compound_counts_for_less():
+    from reportqa.index.query import PART_WEIGHT, compound_parts, plan_query
+
+    def library(*words):
+        return lambda terms: {t for t in terms if t in set(words)}
+
+    # jieba cuts 物理學門 as 物理學 門; the report's table writes 物理 alone
+    plan = plan_query("物理學門的召集人是誰？", [], library("物理学", "物理", "召集人", "召集"))
+    assert plan.source_weight["物理学"] == plan.source_weight["召集人"] == 1.0
+    assert plan.source_weight["物理"] == plan.source_weight["召集"] == PART_WEIGHT
+    # a word inside (not at an end of) a compound is not one of its parts
+    assert compound_parts(["中央研究院"], library("研究", "中央", "研究院")) == ["中央", "研究院"]
+    assert compound_parts(["物理学"], library()) == []  # only words the library has
 
 
 def test_a_name_the_question_abbreviates_is_searched_in_full():

@@ -13,6 +13,11 @@ from reportqa.index.translate import translate_question
 
 ALIAS_WEIGHT = 0.7  # a name the report glosses for a term of the question
 TRANSLATED_WEIGHT = 0.5  # a dictionary translation: likely, not certain, to be the right sense
+# A word at either end of a compound of the question (物理學門 → 物理學 → 物理): jieba cuts one
+# name differently in different contexts (物理學系 → 物理學 系, a table cell 物理 alone), so the
+# report's word may be a part of the question's. Tune split: highlight .955 → .964 (物理學門的召集人
+# 是誰？ now highlights the 物理 row); 0.3 the same; nothing else moves; heldout unchanged.
+PART_WEIGHT = 0.5
 COMMON_WORD_WEIGHT = 0.5  # an ordinary English word of the question that the report also uses
 
 
@@ -59,6 +64,7 @@ def plan_query(
     sources = {t: TRANSLATED_WEIGHT for t in tokenize(" ".join(translated))}
     sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}
     own = backed_off(tokenize(question), in_library)
+    sources |= {t: PART_WEIGHT for t in compound_parts(own, in_library)}
     sources |= {t: _question_weight(t, question) for t in own}
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
     plan.concepts = alias_concepts(fold(seen), aliases) if extra else []
@@ -84,6 +90,20 @@ def backed_off(tokens: list[str], in_library: Callable[[Iterable[str]], set[str]
         kept = [w for w in parts.get(t, []) if w in found]
         out.extend(kept or [t])
     return out
+
+
+def compound_parts(tokens: list[str], in_library: Callable[[Iterable[str]], set[str]]) -> list[str]:
+    """The words that begin or end the question's Chinese compounds (jieba's search mode:
+    物理学 → 物理, 理学; 召集人 → 召集), those the library uses and the question does not."""
+    parts = [
+        w
+        for t in dict.fromkeys(tokens)
+        if len(t) > 2 and not t.isascii()
+        for w in _jieba().lcut_for_search(t)
+        if w != t and len(w) >= 2 and (t.startswith(w) or t.endswith(w))
+    ]
+    found = in_library(set(parts)) if parts else set()
+    return [w for w in dict.fromkeys(parts) if w in found and w not in tokens]
 
 
 def alias_concepts(folded: str, aliases: list[tuple[str, str]]) -> list[list[list[str]]]:
