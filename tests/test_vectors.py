@@ -37,11 +37,9 @@ def test_all_vectors_gives_back_what_was_added(monkeypatch, threshold: int) -> N
     got_ids, got = vectors.all_vectors(index)
     order = np.argsort(got_ids)
     assert np.array_equal(got_ids[order], ids)
-    if vectors.is_approximate(index):
-        assert np.array_equal(got[order], data)
-    else:  # half precision: within float16's rounding (one part in 2,048) and no more
-        assert np.allclose(got[order], data, rtol=2**-11, atol=2**-24)
-        assert not np.array_equal(got[order], data)
+    # half precision, exact or IVF: within float16's rounding (one part in 2,048) and no more
+    assert np.allclose(got[order], data, rtol=2**-11, atol=2**-24)
+    assert not np.array_equal(got[order], data)
     assert vectors.index_ids(index) == set(ids.tolist())
 
 
@@ -161,3 +159,22 @@ def test_sentence_vectors_stay_readable_when_a_writer_removes_the_file(tmp_path:
         assert np.array_equal(a, b)
     assert np.array_equal(mapped.chunk_column(), cids)
     assert sentence_vectors.read(target, 8) is None
+
+
+def test_an_older_ivf_flat_index_is_still_read() -> None:
+    import faiss
+
+    data = _clustered(2000, seed=5)
+    ids = np.arange(len(data), dtype=np.int64) * 2
+    quantizer = faiss.IndexFlatIP(32)
+    old = faiss.IndexIVFFlat(quantizer, 32, 16, faiss.METRIC_INNER_PRODUCT)  # as written before
+    old.train(data)
+    old.add_with_ids(data, ids)
+    assert vectors.is_vector_index(old, 32) and vectors.is_approximate(old)
+    got_ids, got = vectors.all_vectors(old)
+    order = np.argsort(got_ids)
+    assert np.array_equal(got_ids[order], ids) and np.array_equal(got[order], data)
+    residual = faiss.IndexIVFScalarQuantizer(
+        quantizer, 32, 16, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    assert not vectors.is_vector_index(residual, 32)  # codes of residuals cannot be read back

@@ -1,11 +1,12 @@
 """The vector index: exact inner-product search, or IVF once a library grows large.
 
-The exact index keeps its vectors in half precision (faiss's fp16 scalar quantizer, decoded in
+Both keep their vectors in half precision (faiss's fp16 scalar quantizer, decoded in
 SIMD as it scans): a scan reads half the bytes, and at this size it is bound by memory, not by
 arithmetic. Over 89,200 vectors (k = 1000, one thread) it took 2.8 ms against 6.6 ms for
 float32, with inner products within 3e-5 of float32's (the sentence vectors are float16 too);
 the index file and its memory are halved. An older library's float32 index is read as it is
-and written in half precision at its next write.
+and written in half precision at its next write. (IVF's codes are the vectors themselves, not
+residuals, so that a write can read every vector back.)
 
 `reportqa bench` measured it on 2 cores (k = 1000, one thread): exact float32 search over
 50,000 vectors takes ~2 ms and over 200,000 ~11 ms, more than embedding the question (~7 ms);
@@ -40,7 +41,10 @@ def build_index(ids: np.ndarray, vectors: np.ndarray, dim: int):
     else:
         nlist = max(1, int(2 * math.sqrt(len(ids))))
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, dim, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+        )
+        index.by_residual = False  # codes hold the vectors themselves, in half precision
         index.own_fields = True
         quantizer.this.disown()
         rng = np.random.default_rng(0)
@@ -73,11 +77,14 @@ def is_vector_index(index, dim: int) -> bool:
             and inner.sq.qtype == faiss.ScalarQuantizer.QT_fp16
             and inner.metric_type == faiss.METRIC_INNER_PRODUCT
         )
-    return isinstance(index, faiss.IndexIVFFlat)
+    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+        return index.sq.qtype == faiss.ScalarQuantizer.QT_fp16 and not index.by_residual
+    return isinstance(index, faiss.IndexIVFFlat)  # an older library's
 
 
 def is_approximate(index) -> bool:
-    return isinstance(index, _faiss().IndexIVFFlat)
+    faiss = _faiss()
+    return isinstance(index, faiss.IndexIVFFlat | faiss.IndexIVFScalarQuantizer)
 
 
 def all_vectors(index) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +101,8 @@ def all_vectors(index) -> tuple[np.ndarray, np.ndarray]:
         matrix = faiss.rev_swig_ptr(inner.get_xb(), index.ntotal * index.d)  # an older library
         return ids, np.array(matrix, dtype=np.float32).reshape(index.ntotal, index.d)
     invlists = index.invlists
+    # half-precision codes (IVF-SQ fp16, not by residual), or an older library's float32
+    code_type = np.float16 if isinstance(index, faiss.IndexIVFScalarQuantizer) else np.float32
     id_parts, vector_parts = [], []
     for list_no in range(index.nlist):
         size = invlists.list_size(list_no)
@@ -102,7 +111,8 @@ def all_vectors(index) -> tuple[np.ndarray, np.ndarray]:
         ids = faiss.rev_swig_ptr(invlists.get_ids(list_no), size)
         codes = faiss.rev_swig_ptr(invlists.get_codes(list_no), size * index.code_size)
         id_parts.append(np.array(ids, dtype=np.int64))
-        vector_parts.append(np.frombuffer(bytes(codes), dtype=np.float32).reshape(size, index.d))
+        matrix = np.frombuffer(bytes(codes), dtype=code_type).reshape(size, index.d)
+        vector_parts.append(matrix.astype(np.float32))
     return np.concatenate(id_parts), np.vstack(vector_parts)
 
 
