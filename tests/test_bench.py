@@ -5,6 +5,7 @@ Speed figures are printed by the benchmark, never asserted here.
 
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -158,6 +159,37 @@ def test_floor_searches_as_many_vectors_drawn_in_blocks(monkeypatch):
     stats = {"vectors": 20, "dim": 64}
     floor = bench_speed.floor_ms(FakeEmbedder(), ["a question", "另一個問題"], stats)
     assert set(floor) == {"p50_ms", "p95_ms"} and floor["p95_ms"] >= floor["p50_ms"] >= 0
+
+
+def test_floor_and_ask_are_timed_back_to_back_per_question_and_language(tmp_path):
+    from reportqa.eval import bench_speed
+
+    class Timed:
+        """An `ask` that takes 3 ms for Chinese questions and 6 for English ones."""
+
+        def __init__(self):
+            self.asked = []
+
+        def ask(self, question, top_k):
+            self.asked.append(question)
+            return type("Answer", (), {"took_ms": 6.0 if question.isascii() else 3.0})()
+
+    class Slow(FakeEmbedder):
+        def embed_query(self, text):
+            time.sleep(0.002)  # a floor of ~2 ms: rounding to 0.01 ms moves the ratio < 1 %
+            return super().embed_query(text)
+
+    lib = Timed()
+    questions = ["one question", "一個問題", "another one", "另一個問題"]
+    floor = bench_speed.floor_ms(
+        Slow(), questions, {"vectors": 20, "dim": 64}, lib, ["en", "zh", "en", "zh"]
+    )
+    assert lib.asked[1:] == questions  # after one warm-up, each question once, in order
+    assert floor["hybrid_p50_ms"] in (3.0, 6.0) and floor["questions"] == 4
+    assert floor["ratio"] == pytest.approx(floor["hybrid_p50_ms"] / floor["floor_p50_ms"], rel=0.02)
+    by = floor["by_lang"]
+    assert set(by) == {"en", "zh"} and by["en"]["hybrid_p50_ms"] == 6.0
+    assert by["zh"]["hybrid_p50_ms"] == 3.0 and by["zh"]["questions"] == 2
 
 
 def test_cpu_of_a_running_process_is_read_while_it_runs():
