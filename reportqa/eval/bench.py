@@ -368,6 +368,11 @@ def format_results(r: dict) -> str:
             "every report; add s: one more report (vectors given, nothing embedded)"
         )
     )
+    for s in r["scale"]["rows"]:
+        by = s.get("floor_by_lang") or {}
+        if by:
+            langs = ", ".join(f"{k} x{g['ratio']} ({g['questions']} q)" for k, g in by.items())
+            out.append(f"  x floor by language, {s['reports']} reports: {langs}")
     out.append(_wrapped("method: " + r["scale"]["method"]))
     a = r["ann"]
     out += ["", *scale.format_vector_search(a)]

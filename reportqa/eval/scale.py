@@ -162,8 +162,9 @@ def probe_library(path: str, eval_set: str, top_k: int = 5) -> dict:
     lib = Library.open(path, create=False)
     snap = lib.snapshot()
     open_s = time.perf_counter() - started
-    questions = [q.question for q in load_eval_set(eval_set)]
-    questions = questions[:: max(1, len(questions) // PROBE_QUESTIONS)][:PROBE_QUESTIONS]
+    items = load_eval_set(eval_set)
+    items = items[:: max(1, len(items) // PROBE_QUESTIONS)][:PROBE_QUESTIONS]
+    questions = [q.question for q in items]
     started = time.perf_counter()
     lib.ask(questions[0], top_k=top_k)
     first_s = time.perf_counter() - started
@@ -179,12 +180,13 @@ def probe_library(path: str, eval_set: str, top_k: int = 5) -> dict:
     peak_mb = peak_rss_mb()
     from reportqa.eval.bench_speed import floor_ms
 
-    floor = floor_ms(lib.embedder, questions, lib.stats(), lib)
+    floor = floor_ms(lib.embedder, questions, lib.stats(), lib, [q.lang for q in items])
     return {
         "open_s": round(open_s, 3),
         "floor_p50_ms": floor["p50_ms"],
         "floor_p95_ms": floor["p95_ms"],
         "hybrid_over_floor": floor["ratio"],  # each question's ask and floor back to back
+        "floor_by_lang": floor["by_lang"],
         "first_answer_s": round(first_s, 3),
         "index": "IVF" if vectors.is_approximate(snap.index) else "exact",
         "questions": len(questions),
