@@ -125,8 +125,13 @@ def test_a_large_library_switches_to_ivf_and_stays_consistent(monkeypatch, tmp_p
     assert lib.stats()["documents"] == 4
 
 
-def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(monkeypatch, tmp_path: Path):
+@pytest.mark.parametrize("whole_up_to", [0, 2**20])  # read by rows; the small file read whole
+def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(
+    monkeypatch, tmp_path: Path, whole_up_to: int
+):
     from reportqa.index import sentence_vectors
+
+    monkeypatch.setattr(sentence_vectors, "IN_MEMORY_BYTES", whole_up_to)
 
     rng = np.random.default_rng(3)
     cids = np.sort(rng.integers(0, 60, 500))
@@ -141,6 +146,13 @@ def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(monkeypatch, tm
         for a, b in zip(got, want, strict=True):
             assert np.array_equal(a, b)
     assert np.array_equal(mapped.chunk_column(), cids)
+    assert ("rows" in mapped._column) == (whole_up_to > 0)  # whole only when small enough
+    query = _clustered(1, dim=8, seed=9)[0]
+    sids, cids_got, cos = mapped.similarities(np.arange(0, 60, 3), query)
+    want_sids, want_cids, matrix = table.gather(np.arange(0, 60, 3))
+    assert np.array_equal(sids, want_sids) and np.array_equal(cids_got, want_cids)
+    assert np.allclose(cos, matrix @ query, atol=1e-6)  # FAISS's float16 kernel, same numbers
+    assert mapped.similarities(np.array([1000]), query)[2].size == 0
 
 
 def test_sentence_vectors_stay_readable_when_a_writer_removes_the_file(tmp_path: Path):

@@ -141,8 +141,7 @@ class Retriever:
         zs, cos = np.zeros(0), np.zeros(0)
         sids = np.zeros(0, dtype=np.int64)
         if vectors is not None and query is not None and w.similarity > 0:
-            sids, cids, matrix = vectors.gather(ids[keep])
-            cos = evidence.cosine(matrix, query)
+            sids, cids, cos = vectors.similarities(ids[keep], query)
             zs = evidence.zscore(cos)
             groups, best = evidence.best_per_group(evidence.capped(zs, w.rank_cap), cids)
             base[np.searchsorted(ids, groups)] += w.similarity * best
