@@ -117,5 +117,15 @@ def all_vectors(index) -> tuple[np.ndarray, np.ndarray]:
 
 
 def index_ids(index) -> set[int]:
-    """The ids an index holds (for the library's consistency check)."""
-    return set(all_vectors(index)[0].tolist())
+    """The ids an index holds (for the library's consistency check), read without decoding a
+    single vector."""
+    faiss = _faiss()
+    if isinstance(index, faiss.IndexIDMap2):
+        return set(faiss.vector_to_array(index.id_map).tolist())
+    invlists = index.invlists
+    ids: set[int] = set()
+    for list_no in range(index.nlist):
+        size = invlists.list_size(list_no)
+        if size:
+            ids.update(faiss.rev_swig_ptr(invlists.get_ids(list_no), size).tolist())
+    return ids
