@@ -137,3 +137,35 @@ def test_a_word_keeps_the_senses_a_chunk_uses_beside_the_other_question_words(li
     # last → 持續, 支持, 維持: only 維持 stands beside 步驟 and 投票 in a chunk
     assert "维持" in translated and "步骤" in translated
     assert "支持" not in translated and "持续" not in translated
+
+
+def test_a_question_asking_the_reports_view_favours_its_section_of_views(lib, tmp_path):
+    from dataclasses import replace
+
+    from reportqa.index.query import VIEW_ASKED
+
+    assert VIEW_ASKED.search("報告認為理化學研究所哪些做法值得我國參考？")
+    assert VIEW_ASKED.search("What does the report suggest Taiwan learn from NIMS?")
+    assert not VIEW_ASKED.search("In what kind of classroom should technology lessons be taught?")
+    assert not VIEW_ASKED.search("RIKEN第五期中長期計畫涵蓋哪幾年？")
+    report = tmp_path / "views.txt"
+    report.write_text(
+        "壹、 參訪紀要\n一、 理化學研究所\n理化學研究所的跨領域整合模式與研究制度介紹。\n\n"
+        "貳、 心得及建議\n一、 整合模式\n理化學研究所的跨領域整合模式值得我國參考。\n",
+        encoding="utf-8",
+    )
+    lib.ingest([report])
+    question = "報告認為理化學研究所的跨領域整合模式如何？"
+    snap = lib.snapshot()
+    chunks = snap.chunks.get_many(range(1, 100))
+    view = next(i for i, c in chunks.items() if "心得及建議" in c.section[0])
+    favoured = lib.ranking(question, top_k=2)
+    plain = lib._retriever(snap)
+    plain.weights = replace(plain.weights, view_section=0.0)
+    with lib._read_view():
+        unfavoured = plain.rank(question, top_k=2)
+    assert favoured.plan.asks_view
+    gained = dict(favoured.ranked)[view] - dict(unfavoured.ranked)[view]
+    assert gained == pytest.approx(lib.weights.view_section)
+    others = [i for i, _ in unfavoured.ranked if i != view]
+    assert all(dict(favoured.ranked)[i] == dict(unfavoured.ranked)[i] for i in others)

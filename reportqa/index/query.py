@@ -19,6 +19,14 @@ TRANSLATED_WEIGHT = 0.5  # a dictionary translation: likely, not certain, to be 
 # 是誰？ now highlights the 物理 row); 0.3 the same; nothing else moves; heldout unchanged.
 PART_WEIGHT = 0.5
 COMMON_WORD_WEIGHT = 0.5  # an ordinary English word of the question that the report also uses
+# A question asking what the report concludes, thinks or recommends (報告認為…, 值得我國參考,
+# What does the report suggest…): a report says so in its 心得及建議 / 結論 section.
+VIEW_ASKED = re.compile(
+    r"認為|认为|建議|建议|值得.{0,8}(參考|参考|借鏡|借镜|學習|学习)|心得|"
+    r"\b(suggests?|recommends?|recommendations?|conclusions?|conclude|lessons learned|"
+    r"learn from)\b",
+    flags=re.IGNORECASE,
+)
 
 
 @dataclass
@@ -37,6 +45,7 @@ class QueryPlan:
     # One entry per entity the question names under a mined alias: the token lists of its names
     # (日本學術振興會, JSPS, Japan Society for the Promotion of Science): one concept, not three.
     concepts: list[list[list[str]]] = field(default_factory=list)
+    asks_view: bool = False  # asks what the report thinks or recommends (see VIEW_ASKED)
 
 
 def plan_query(
@@ -69,6 +78,7 @@ def plan_query(
     plan = QueryPlan(question, extra, translated, dense_text, list(sources))
     plan.concepts = alias_concepts(fold(seen), aliases) if extra else []
     plan.source_weight = sources
+    plan.asks_view = VIEW_ASKED.search(question) is not None
     # English words the library has neither as such nor in translation (translate_question
     # already leaves out words the library uses): what the lexical index cannot see.
     plan.unmatched = untranslated

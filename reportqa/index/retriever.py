@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from reportqa.index.rows import SentenceRows, fetch_sentences
 from reportqa.index.search import zscores
 from reportqa.index.store import Snapshot
 
+VIEW_SECTION = re.compile(r"心得|建議|结论|結論|結語|感想|檢討|conclusion|recommendation", re.I)
+VIEW_DEPTH = 20  # passages whose sections are read for it
 CANDIDATES = 200  # per side (dense, lexical) considered for fusion
 SEARCH_K = 1000  # nearest chunk vectors and best BM25 rows read per question
 
@@ -39,6 +42,12 @@ class Weights:
     # highlight scores 3: there the tie lets the lexical share pick (4 or 5: tune highlight .82).
     rank_cap: float = 5.0
     answer_cap: float = 3.0
+    # Added to a passage in a section of views (心得, 建議, 結論) among the first VIEW_DEPTH when
+    # the question asks for the report's view (query.VIEW_ASKED). Tune split: 0.5 hit@1 .885 →
+    # .894, MRR .924 → .929, answer line .848 → .857 (sample-only library: tune hit@1 .873 →
+    # .891); 1.0 also lifts one question from rank 6 to 2 (MRR .932), a push twice as strong on
+    # questions whose view sits elsewhere for one question: 0.5 taken. Heldout unchanged by both.
+    view_section: float = 0.5
 
 
 @dataclass
@@ -154,12 +163,21 @@ class Retriever:
         if rows.sid.size:
             groups, best_share = evidence.best_per_group(share, rows.cid)
             fused[np.searchsorted(ids, groups)] += plan.coverage * w.sentence * best_share
+        if plan.asks_view and w.view_section:
+            self._favour_views(ids, fused)
         order = np.argsort(-fused, kind="stable")
         ranked = list(zip(ids[order].tolist(), fused[order].tolist(), strict=True))
         scores = w.answer_similarity * similar + w.answer_lexical * plan.coverage * share
         marks = evidence.with_preceding(scores, rows.cid, w.highlight_context)
         cosines = evidence.align(cos, sids, rows.sid) if cos.size else None
         return Ranking(ranked, plan, rows, scores, share, similar, marks, z, cosines)
+
+    def _favour_views(self, ids: np.ndarray, fused: np.ndarray) -> None:
+        """Raise the first VIEW_DEPTH passages that sit in a section of views (in place)."""
+        first = ids[np.argsort(-fused, kind="stable")[:VIEW_DEPTH]]
+        for i, chunk in self.snap.chunks.get_many(first.tolist()).items():
+            if any(VIEW_SECTION.search(title) for title in chunk.section):
+                fused[np.searchsorted(ids, i)] += self.weights.view_section
 
     def lexical_evidence(self, rows: SentenceRows, plan: QueryPlan) -> np.ndarray:
         """Per sentence: its share of the question's IDF mass (0..1), each entity the question
