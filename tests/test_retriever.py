@@ -146,6 +146,8 @@ def test_a_question_asking_the_reports_view_favours_its_section_of_views(lib, tm
 
     assert VIEW_ASKED.search("報告認為理化學研究所哪些做法值得我國參考？")
     assert VIEW_ASKED.search("What does the report suggest Taiwan learn from NIMS?")
+    assert VIEW_ASKED.search("這次考察對我國有什麼啟示？")
+    assert VIEW_ASKED.search("What are the report's main takeaways?")
     assert not VIEW_ASKED.search("In what kind of classroom should technology lessons be taught?")
     assert not VIEW_ASKED.search("RIKEN第五期中長期計畫涵蓋哪幾年？")
     report = tmp_path / "views.txt"

@@ -22,9 +22,10 @@ COMMON_WORD_WEIGHT = 0.5  # an ordinary English word of the question that the re
 # A question asking what the report concludes, thinks or recommends (報告認為…, 值得我國參考,
 # What does the report suggest…): a report says so in its 心得及建議 / 結論 section.
 VIEW_ASKED = re.compile(
-    r"認為|认为|建議|建议|值得.{0,8}(參考|参考|借鏡|借镜|學習|学习)|心得|"
+    r"認為|认为|建議|建议|值得.{0,8}(參考|参考|借鏡|借镜|學習|学习)|借鏡|借镜|心得|啟示|启示|"
+    r"收穫|收获|省思|反思|"
     r"\b(suggests?|recommends?|recommendations?|conclusions?|conclude|lessons learned|"
-    r"learn from)\b",
+    r"learn from|takeaways?)\b",
     flags=re.IGNORECASE,
 )
 

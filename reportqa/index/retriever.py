@@ -16,7 +16,9 @@ from reportqa.index.rows import SentenceRows, fetch_sentences
 from reportqa.index.search import zscores
 from reportqa.index.store import Snapshot
 
-VIEW_SECTION = re.compile(r"心得|建議|结论|結論|結語|感想|檢討|conclusion|recommendation", re.I)
+VIEW_SECTION = re.compile(
+    r"心得|建議|結論|结论|結語|感想|檢討|省思|啟示|conclusion|recommendation", re.IGNORECASE
+)
 VIEW_DEPTH = 20  # passages whose sections are read for it
 CANDIDATES = 200  # per side (dense, lexical) considered for fusion
 SEARCH_K = 1000  # nearest chunk vectors and best BM25 rows read per question
