@@ -70,7 +70,7 @@ def test_highlights_only_above_the_floor():
 
 
 def test_sentence_vectors_gather_the_rows_of_some_chunks():
-    table = build(np.array([9, 2, 5, 7]), np.array([1, 1, 4, 2]), np.eye(4), 4)
+    table = build(np.array([9, 2, 5, 7]), np.array([1, 1, 4, 2]), np.eye(4), 4, np.zeros(4))
     sids, cids, rows = table.gather(np.array([4, 1, 3]))
     assert sids.tolist() == [2, 9, 5] and cids.tolist() == [1, 1, 4]
     assert np.allclose(rows, np.eye(4)[[1, 0, 2]])
@@ -168,3 +168,34 @@ def test_a_name_the_question_abbreviates_is_searched_in_full():
     # a stretch of the name itself, too short a stretch, or other characters: no abbreviation
     assert abbreviated("研究机构有几位", names) == []
     assert abbreviated("材构", names) == [] and abbreviated("物材大楼", names) == []
+
+
+def test_script_centred_compares_each_sentence_within_its_script():
+    # 30 Chinese sentences around 0.80, 20 English ones around 0.86: the model's preference for
+    # the question's language, not what they say
+    rng = np.random.default_rng(1)
+    cos = np.r_[0.80 + 0.01 * rng.standard_normal(30), 0.86 + 0.01 * rng.standard_normal(20)]
+    latin = np.r_[np.zeros(30, bool), np.ones(20, bool)]
+    got = evidence.script_centred(cos, latin, prior=0.0)
+    assert abs(got[latin].mean() - got[~latin].mean()) < 1e-9  # offsets removed in full
+    assert np.allclose(np.diff(got[latin]), np.diff(cos[latin]))  # order within a script kept
+    shrunk = evidence.script_centred(cos, latin, prior=10.0)
+    gap = cos[latin].mean() - cos[~latin].mean()
+    assert 0 < shrunk[latin].mean() - shrunk[~latin].mean() < gap  # part way
+    # one Latin sentence among many keeps most of its lead: n / (n + prior) = 1/11 of it moves
+    lone = evidence.script_centred(np.r_[np.full(40, 0.8), 0.9], np.r_[np.zeros(40, bool), True])
+    assert lone[-1] > 0.88
+    assert evidence.script_centred(np.zeros(0), np.zeros(0, bool)).size == 0
+    assert np.allclose(evidence.script_centred(cos, np.zeros(50, bool)), cos)  # one script
+
+
+def test_mostly_latin_reads_the_sentence_tokens():
+    from reportqa.index.text import mostly_latin, tokenize
+
+    assert mostly_latin(" ".join(tokenize("2、 Mr. Yukihiro HISANAGA, Director")))
+    assert mostly_latin(" ".join(tokenize("yum -y install httpd")))
+    assert not mostly_latin(
+        " ".join(tokenize("JST 成立於 2003 年，為隸屬於文部科學省之獨立行政法人"))
+    )
+    assert not mostly_latin(" ".join(tokenize("114 年 4 月 14 日")))  # numbers are not words
+    assert not mostly_latin("")

@@ -11,6 +11,7 @@ from reportqa.errors import LibraryError
 from reportqa.index import postings, sentence_vectors, store
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
+from reportqa.index.text import mostly_latin
 
 SAMPLE_TXT = (
     Path(reportqa.__file__).parent / "data/sample/2025-taiwan-japan-natural-sciences-exchange.txt"
@@ -45,7 +46,35 @@ def test_every_sentence_row_has_one_vector_after_adds_and_removes(lib, tmp_path)
     texts = [lib.snapshot().chunks[c].text[a:b] for c, a, b in lib._conn.execute(
         "SELECT chunk_id, start, end FROM sentences ORDER BY chunk_id, rowid LIMIT 3")]  # fmt: skip
     assert np.allclose(rows["v"][:3], lib.embedder.embed_passages(texts), atol=1e-3)
+    assert rows["latin"].tolist() == script_flags(lib, rows["sid"])
+    assert 0 < rows["latin"].sum() < len(rows)  # the sample's attendee lists, not its prose
     assert lib.check() == []
+
+
+def script_flags(lib: Library, sids: np.ndarray) -> list[int]:
+    tokens = dict(lib._conn.execute("SELECT rowid, tokens FROM sentences").fetchall())
+    return [int(mostly_latin(tokens[s])) for s in sids.tolist()]
+
+
+def test_a_legacy_sentence_file_is_read_then_rewritten_with_script_flags(lib, tmp_path):
+    lib.ingest([SAMPLE_TXT])
+    path, generation = lib.path, lib.snapshot().generation
+    rows = stored_sentence_vectors(lib)
+    target = sentence_vectors.file_path(path, generation)
+    legacy = np.zeros(len(rows), dtype=sentence_vectors.legacy_row_dtype(rows["v"].shape[1]))
+    for name in legacy.dtype.names:
+        legacy[name] = rows[name]
+    np.save(target, legacy, allow_pickle=False)  # as libraries before the flag wrote it
+    with Library.open(path, embedder=FakeEmbedder()) as old:
+        vectors = old.snapshot().sentence_vectors
+        assert not vectors.has_scripts
+        assert vectors.similarities(rows["cid"][:5], rows["v"][0].astype(np.float32))[3] is None
+        assert "ACT-X" in old.ask("ACT-X 的支援對象是誰？", top_k=3).passages[0].text
+        old.ingest([second(tmp_path)])  # the next write gives every sentence its flag
+        again = stored_sentence_vectors(old)
+        assert again["latin"].tolist() == script_flags(old, again["sid"])
+        kept = np.isin(again["sid"], rows["sid"])
+        assert np.array_equal(again["v"][kept], rows["v"]) and old.check() == []
 
 
 def test_opening_reads_no_chunk_rows(lib):

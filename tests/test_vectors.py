@@ -135,7 +135,10 @@ def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(
 
     rng = np.random.default_rng(3)
     cids = np.sort(rng.integers(0, 60, 500))
-    table = sentence_vectors.build(rng.permutation(500) + 10, cids, _clustered(500, dim=8), 8)
+    latin = rng.random(500) < 0.3
+    table = sentence_vectors.build(
+        rng.permutation(500) + 10, cids, _clustered(500, dim=8), 8, latin
+    )
     target = tmp_path / "s.npy"
     sentence_vectors.write(table, target)
     monkeypatch.setattr(sentence_vectors, "READ_ROWS", 7)  # the chunk-id column in many blocks
@@ -148,9 +151,12 @@ def test_mapped_sentence_vectors_read_the_same_rows_as_in_memory(
     assert np.array_equal(mapped.chunk_column(), cids)
     assert ("rows" in mapped._column) == (whole_up_to > 0)  # whole only when small enough
     query = _clustered(1, dim=8, seed=9)[0]
-    sids, cids_got, cos = mapped.similarities(np.arange(0, 60, 3), query)
+    sids, cids_got, cos, flags = mapped.similarities(np.arange(0, 60, 3), query)
     want_sids, want_cids, matrix = table.gather(np.arange(0, 60, 3))
     assert np.array_equal(sids, want_sids) and np.array_equal(cids_got, want_cids)
+    rows = table.rows
+    by_sid = dict(zip(rows["sid"].tolist(), rows["latin"].astype(bool).tolist(), strict=True))
+    assert flags.tolist() == [by_sid[s] for s in sids.tolist()]
     assert np.allclose(cos, matrix @ query, atol=1e-6)  # FAISS's float16 kernel, same numbers
     assert mapped.similarities(np.array([1000]), query)[2].size == 0
 
@@ -162,7 +168,7 @@ def test_sentence_vectors_stay_readable_when_a_writer_removes_the_file(tmp_path:
 
     rng = np.random.default_rng(4)
     cids = np.sort(rng.integers(0, 20, 100))
-    table = sentence_vectors.build(np.arange(100), cids, _clustered(100, dim=8), 8)
+    table = sentence_vectors.build(np.arange(100), cids, _clustered(100, dim=8), 8, np.zeros(100))
     target = tmp_path / "s.npy"
     sentence_vectors.write(table, target)
     mapped = sentence_vectors.read(target, 8)

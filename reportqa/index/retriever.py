@@ -152,8 +152,9 @@ class Retriever:
         zs, cos = np.zeros(0), np.zeros(0)
         sids = np.zeros(0, dtype=np.int64)
         if vectors is not None and query is not None and w.similarity > 0:
-            sids, cids, cos = vectors.similarities(ids[keep], query)
-            zs = evidence.zscore(cos)
+            sids, cids, cos, latin = vectors.similarities(ids[keep], query)
+            # each sentence against its own script's (an older file has no flags: as before)
+            zs = evidence.zscore(cos if latin is None else evidence.script_centred(cos, latin))
             groups, best = evidence.best_per_group(evidence.capped(zs, w.rank_cap), cids)
             base[np.searchsorted(ids, groups)] += w.similarity * best
         keep &= evidence.reachable(base, plan.coverage * w.sentence, top_k)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportqa.index.text import mostly_latin
+
 CHUNK_COLUMNS = "id, doc_id, ordinal, section_json, pages_json, kind, text, prefix, ocr"
 BATCH = 900  # ids per IN (...) query, below SQLite's bound-parameter limit
 
@@ -122,3 +124,14 @@ def fetch_sentences(conn: sqlite3.Connection, chunk_ids: Iterable[int]) -> Sente
         np.array(weight, dtype=np.float64),
         list(tokens),
     )
+
+
+def latin_flags(conn: sqlite3.Connection, sentence_ids: Iterable[int]) -> np.ndarray:
+    """Per sentence id (in the order given): whether it is mostly Latin script (its tokens)."""
+    sids = [int(i) for i in sentence_ids]
+    found: dict[int, bool] = {}
+    for batch in _batches(sorted(set(sids))):
+        marks = ",".join("?" * len(batch))
+        sql = f"SELECT rowid, tokens FROM sentences WHERE rowid IN ({marks})"
+        found.update((sid, mostly_latin(tokens)) for sid, tokens in conn.execute(sql, batch))
+    return np.array([found.get(i, False) for i in sids], dtype=bool)

@@ -1,14 +1,15 @@
 """Sentence vectors on disk: one memory-mapped .npy per write generation, beside the chunk vectors.
 
-A structured array (sentence id, chunk id, float16 vector) sorted by chunk then sentence, saved with
-allow_pickle=False. Readers map it and read only the rows a question needs; writers build the
-next generation's file, fsync it and only then commit (as for the FAISS file).
+A structured array (sentence id, chunk id, float16 vector, script flag) sorted by chunk then
+sentence, saved with allow_pickle=False. Readers map it and read only the rows a question needs;
+writers build the next generation's file, fsync it and only then commit (as for the FAISS file).
 """
 
 from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -33,6 +34,14 @@ def file_path(path: Path, generation: int) -> Path:
 
 
 def row_dtype(dim: int) -> np.dtype:
+    """A row: sentence id, chunk id, vector, and whether the sentence is mostly Latin script
+    (text.mostly_latin; the ranking compares a sentence's similarity within its script)."""
+    return np.dtype([("sid", "<i8"), ("cid", "<i8"), ("v", "<f2", (dim,)), ("latin", "u1")])
+
+
+def legacy_row_dtype(dim: int) -> np.dtype:
+    """Rows as libraries before the script flag wrote them: read as they are (no flags), and
+    written with flags at the library's next write."""
     return np.dtype([("sid", "<i8"), ("cid", "<i8"), ("v", "<f2", (dim,))])
 
 
@@ -50,6 +59,11 @@ class SentenceVectors:
     rows: np.ndarray  # structured, see row_dtype
     source: BinaryIO | None = None  # the open file `rows` maps (None: rows in memory)
     _column: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def has_scripts(self) -> bool:
+        """Whether the rows carry the script flag (a legacy file does not)."""
+        return "latin" in (self.rows.dtype.names or ())
 
     def chunk_column(self) -> np.ndarray:
         """Every row's chunk id (sorted), in memory."""
@@ -120,13 +134,16 @@ class SentenceVectors:
 
     def similarities(
         self, chunk_ids: np.ndarray, query: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(sentence ids, chunk ids, inner products with a float32 query) of these chunks'
-        sentences, by chunk: computed on the float16 rows by FAISS's half-precision kernel, as
-        `gather` and a float32 dot product would (to ~1e-7), without numpy's float16 → float32
-        conversion (1.0 of 1.1 ms for the ~1,500 sentences of a question's candidates)."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """(sentence ids, chunk ids, inner products with a float32 query, Latin-script flags or
+        None in a legacy file) of these chunks' sentences, by chunk: computed on the float16
+        rows by FAISS's half-precision kernel, as `gather` and a float32 dot product would (to
+        ~1e-7), without numpy's float16 → float32 conversion (1.0 of 1.1 ms for the ~1,500
+        sentences of a question's candidates)."""
         picked = self._rows_of(chunk_ids)
-        return picked["sid"].copy(), picked["cid"].copy(), half_inner_products(picked["v"], query)
+        latin = picked["latin"].astype(bool) if self.has_scripts else None
+        cos = half_inner_products(picked["v"], query)
+        return picked["sid"].copy(), picked["cid"].copy(), cos, latin
 
     def _rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
         """The rows of these chunks (structured, see row_dtype), by chunk."""
@@ -167,12 +184,42 @@ def empty(dim: int) -> SentenceVectors:
     return SentenceVectors(np.zeros(0, dtype=row_dtype(dim)))
 
 
-def build(sids: np.ndarray, cids: np.ndarray, vectors: np.ndarray, dim: int) -> SentenceVectors:
+def build(
+    sids: np.ndarray, cids: np.ndarray, vectors: np.ndarray, dim: int, latin: np.ndarray
+) -> SentenceVectors:
     """Rows sorted by chunk id, then sentence id (a chunk's sentences are one range)."""
     rows = np.zeros(len(sids), dtype=row_dtype(dim))
-    rows["sid"], rows["cid"] = sids, cids
+    rows["sid"], rows["cid"], rows["latin"] = sids, cids, latin
     rows["v"] = np.asarray(vectors, dtype=np.float32).reshape(len(sids), dim)
     return SentenceVectors(rows[np.lexsort((rows["sid"], rows["cid"]))])
+
+
+def next_generation(
+    previous: SentenceVectors | None,
+    removed_chunks: list[int],
+    added: list[tuple[int, int]],
+    matrices: list[np.ndarray],
+    dim: int,
+    latin_of: Callable[[np.ndarray], np.ndarray],
+) -> SentenceVectors:
+    """The previous rows less the removed chunks', plus the added (sentence id, chunk id) pairs
+    with their vectors (`matrices`, in order). `latin_of(sentence ids)` gives script flags: for
+    the added sentences, and for all kept ones when the previous file is a legacy one."""
+    if previous is None or previous.rows.dtype not in (row_dtype(dim), legacy_row_dtype(dim)):
+        previous = empty(dim)
+    rows = previous.rows[~np.isin(previous.rows["cid"], np.array(removed_chunks, dtype=np.int64))]
+    kept_latin = rows["latin"] if previous.has_scripts else latin_of(rows["sid"])
+    new = np.zeros((len(added), dim), dtype=np.float32)
+    if added:
+        new = np.vstack([m.reshape(-1, dim) for m in matrices])
+    new_sids = np.array([p[0] for p in added], dtype=np.int64)
+    return build(
+        np.concatenate([rows["sid"], new_sids]),
+        np.concatenate([rows["cid"], np.array([p[1] for p in added], dtype=np.int64)]),
+        np.vstack([np.asarray(rows["v"], dtype=np.float32).reshape(-1, dim), new]),
+        dim,
+        np.concatenate([np.asarray(kept_latin, dtype=bool), latin_of(new_sids)]),
+    )
 
 
 def write(vectors: SentenceVectors, target: Path) -> None:
@@ -211,7 +258,7 @@ def read(target: Path, dim: int) -> SentenceVectors | None:
             raise LibraryError(
                 f"{target}: sentence vector file is damaged ({exc}); run `reportqa index --rebuild`"
             ) from None
-        if dtype != row_dtype(dim) or len(shape) != 1 or fortran:
+        if dtype not in (row_dtype(dim), legacy_row_dtype(dim)) or len(shape) != 1 or fortran:
             raise LibraryError(
                 f"{target}: not this library's sentence vectors ({dtype}); "
                 "run `reportqa index --rebuild`"

@@ -104,3 +104,11 @@ def tokenize(text: str, scheme: str = "jieba") -> list[str]:
         else:
             tokens.extend(w for w in _jieba().lcut(run, HMM=False) if w.strip())
     return [t for t in tokens if t not in STOPWORDS]
+
+
+def mostly_latin(tokens: str) -> bool:
+    """Whether most of a sentence's lexical tokens (space-separated) are Latin-script words
+    (an attendee list, an English title, a command line), not Chinese words or numbers."""
+    words = tokens.split()
+    latin = sum(w.isascii() and any(c.isalpha() for c in w) for w in words)
+    return latin > len(words) / 2

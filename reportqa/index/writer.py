@@ -33,6 +33,7 @@ from reportqa.index.passages import (  # noqa: F401 (embedding_text: library.py 
     sentence_texts,
     split_vectors,
 )
+from reportqa.index.rows import latin_flags
 from reportqa.index.stages import crash_point
 from reportqa.index.text import tokenize
 from reportqa.ingest import Document
@@ -239,18 +240,9 @@ class LibraryWriter(BatchIngest):
             previous = sentence_vectors.read(path, int(store.get_meta(self._conn, "dim", "0")))
         else:
             previous = None
-        if previous is None or previous.rows.dtype != sentence_vectors.row_dtype(dim):
-            previous = sentence_vectors.empty(dim)
-        rows = previous.rows[~np.isin(previous.rows["cid"], np.array(old_ids, dtype=np.int64))]
         pairs = [pair for _, doc_pairs in inserted for pair in doc_pairs]
-        new = np.zeros((len(pairs), dim), dtype=np.float32)
-        if pairs:
-            new = np.vstack([m.reshape(-1, dim) for m in matrices])
-        return sentence_vectors.build(
-            np.concatenate([rows["sid"], np.array([p[0] for p in pairs], dtype=np.int64)]),
-            np.concatenate([rows["cid"], np.array([p[1] for p in pairs], dtype=np.int64)]),
-            np.vstack([np.asarray(rows["v"], dtype=np.float32).reshape(-1, dim), new]),
-            dim,
+        return sentence_vectors.next_generation(
+            previous, old_ids, pairs, matrices, dim, lambda sids: latin_flags(self._conn, sids)
         )
 
     def _delete_documents(self, doc_ids: list[str]) -> list[int]:
@@ -384,12 +376,14 @@ class LibraryWriter(BatchIngest):
                     postings.next_data(conn, None, [], []),
                     postings.file_path(self.path, generation + 1),
                 )
+                kept_sids = np.array([r[0] for r in kept], dtype=np.int64)
                 sentence_vectors.write(
                     sentence_vectors.build(
-                        np.array([r[0] for r in kept], dtype=np.int64),
+                        kept_sids,
                         np.array([r[1] for r in kept], dtype=np.int64),
                         sentence_matrix.reshape(-1, embedder.dim),
                         embedder.dim,
+                        latin_flags(conn, kept_sids),
                     ),
                     sentence_vectors.file_path(self.path, generation + 1),
                 )
