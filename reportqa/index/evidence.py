@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 Z_CAP = 3.0  # sentence similarity z-scores above this count as certain (keeps the signal in 0..1)
-# Sentences of one script whose mean moves only part way (see script_centred). Tune split, with
-# the offset removed in full (0): hit@1 .894 -> .903, but one Latin command line (yum install
-# httpd) lost a rank; 10 keeps the gain and that rank; at 20 the gain is gone.
+# How far a script's mean moves (script_centred): n / (n + SCRIPT_PRIOR) of its offset for n
+# sentences. Tune split: prior 0 (offsets removed in full) hit@1 .894 -> .903, but a Latin
+# command line (yum install httpd) lost a rank; 10 keeps the gain and that rank; 20 loses it.
 SCRIPT_PRIOR = 10.0
 
 
