@@ -196,3 +196,34 @@ def test_an_older_ivf_flat_index_is_still_read() -> None:
         quantizer, 32, 16, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
     )
     assert not vectors.is_vector_index(residual, 32)  # codes of residuals cannot be read back
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_next_generation_keeps_added_and_unremoved_rows_sorted(monkeypatch, tmp_path, mapped):
+    from reportqa.index import sentence_vectors
+
+    monkeypatch.setattr(sentence_vectors, "WRITE_ROWS", 7)  # kept rows copied in many blocks
+    rng = np.random.default_rng(5)
+    cids = np.sort(rng.integers(0, 30, 120))
+    vecs = _clustered(120, dim=8)
+    flags = rng.random(120) < 0.3
+    previous = sentence_vectors.build(np.arange(120) + 1, cids, vecs, 8, flags)
+    if mapped:
+        sentence_vectors.write(previous, tmp_path / "s.npy")
+        previous = sentence_vectors.read(tmp_path / "s.npy", 8)
+    # new chunk 12 sits among the kept ones (a reused id), chunk 40 after them
+    added = [(500, 40), (501, 12), (502, 40)]
+    new_vecs = _clustered(3, dim=8, seed=6)
+    got = sentence_vectors.next_generation(
+        previous, [3, 7], added, [new_vecs[:1], new_vecs[1:]], 8, lambda s: s % 2 == 0
+    )
+    keep = ~np.isin(cids, [3, 7])
+    want = sentence_vectors.build(
+        np.r_[np.arange(120)[keep] + 1, 500, 501, 502],
+        np.r_[cids[keep], 40, 12, 40],
+        np.vstack([vecs[keep], new_vecs]),
+        8,
+        np.r_[flags[keep], True, False, True],
+    )
+    for name in ("sid", "cid", "v", "latin"):
+        assert np.array_equal(got.rows[name], want.rows[name]), name
