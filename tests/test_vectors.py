@@ -227,3 +227,22 @@ def test_next_generation_keeps_added_and_unremoved_rows_sorted(monkeypatch, tmp_
     )
     for name in ("sid", "cid", "v", "latin"):
         assert np.array_equal(got.rows[name], want.rows[name]), name
+
+
+def test_next_index_copies_kept_codes_as_a_rebuild_would_encode_them() -> None:
+    vecs, ids = _clustered(300, dim=16), np.arange(300, dtype=np.int64) * 3 + 1
+    index = vectors.build_index(ids, vecs, 16)
+    removed = ids[::7]
+    new_ids, new = np.arange(2000, 2010, dtype=np.int64), _clustered(10, dim=16, seed=8)
+    got = vectors.next_index(index, removed, new_ids, [new[:4], new[4:]], 16)
+    keep = ~np.isin(ids, removed)
+    want = vectors.build_index(np.r_[ids[keep], new_ids], np.vstack([vecs[keep], new]), 16)
+    for a, b in zip(vectors.all_vectors(got), vectors.all_vectors(want), strict=True):
+        assert np.array_equal(a, b)
+    queries = _clustered(5, dim=16, seed=9)
+    assert np.array_equal(got.search(queries, 20)[1], want.search(queries, 20)[1])
+    assert got.reconstruct(int(ids[1])).shape == (16,)  # ids map back to their vectors
+    empty = vectors.next_index(
+        vectors.build_index(ids[:0], vecs[:0], 16), removed, new_ids, [new], 16
+    )
+    assert vectors.index_ids(empty) == set(new_ids.tolist())

@@ -174,17 +174,14 @@ class LibraryWriter(BatchIngest):
                     if generation
                     else store.new_index(dim)
                 )
-            kept_ids, kept_vectors = vectors.all_vectors(index)
-            keep = ~np.isin(kept_ids, np.array(old_ids, dtype=np.int64))
             inserted = [self._insert(doc) for doc, *_ in items]
             new_ids = [i for chunk_ids, _ in inserted for i in chunk_ids]
             crash_point("after-rows")
-            index = vectors.build_index(
-                np.concatenate([kept_ids[keep], np.array(new_ids, dtype=np.int64)]),
-                np.vstack(
-                    [kept_vectors[keep].reshape(-1, dim)]
-                    + [matrix.reshape(-1, dim) for _, matrix, *_ in items]
-                ),
+            index = vectors.next_index(
+                index,
+                np.array(old_ids, dtype=np.int64),
+                np.array(new_ids, dtype=np.int64),
+                [matrix for _, matrix, *_ in items],
                 dim,
             )
             sentences = self._next_sentence_vectors(
