@@ -246,3 +246,12 @@ def test_next_index_copies_kept_codes_as_a_rebuild_would_encode_them() -> None:
         vectors.build_index(ids[:0], vecs[:0], 16), removed, new_ids, [new], 16
     )
     assert vectors.index_ids(empty) == set(new_ids.tolist())
+
+
+def test_next_index_of_an_empty_library_takes_the_first_vectors(tmp_path: Path) -> None:
+    lib = Library.open(tmp_path / "lib", embedder=FakeEmbedder())
+    placeholder = lib.snapshot().index  # before any write: no dimension known yet
+    got = vectors.next_index(
+        placeholder, np.zeros(0, dtype=np.int64), np.arange(3), [_clustered(3)], 32
+    )
+    assert got.d == 32 and vectors.index_ids(got) == {0, 1, 2}

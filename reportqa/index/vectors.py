@@ -85,9 +85,8 @@ def next_index(index, removed: np.ndarray, ids: np.ndarray, matrices: list[np.nd
             return out
     kept_ids, kept_vectors = all_vectors(index)
     keep = ~np.isin(kept_ids, removed)
-    return build_index(
-        np.concatenate([kept_ids[keep], ids]), np.vstack([kept_vectors[keep], new]), dim
-    )
+    kept = kept_vectors[keep].reshape(-1, dim)  # an empty library's placeholder index: (0, 1)
+    return build_index(np.concatenate([kept_ids[keep], ids]), np.vstack([kept, new]), dim)
 
 
 def exact_index(dim: int):
