@@ -188,3 +188,25 @@ def test_opening_reads_only_the_header(lib):
     # numbers and an open file, no arrays: a question preads its terms' slices
     assert not any(isinstance(v, np.ndarray) for v in vars(snap.postings).values())
     assert snap.postings._ranges == {}
+
+
+@pytest.mark.parametrize("new_ids", [[40, 41, 45], [3, 17, 40]])  # appended; among the kept
+def test_merge_equals_a_build_of_the_kept_and_new_chunks(new_ids):
+    rng = np.random.default_rng(len(new_ids) + new_ids[0])
+    tokens = {cid: rng.integers(0, 25, rng.integers(0, 12)) for cid in range(0, 30, 2)}
+    tokens |= {cid: rng.integers(0, 30, rng.integers(1, 12)) for cid in new_ids}  # new terms too
+    old_ids, removed = list(range(0, 30, 2)), np.array([4, 10, 28])
+
+    def built(cids):
+        chunk_of = np.concatenate([np.full(len(tokens[c]), k) for k, c in enumerate(cids)])
+        tids = np.concatenate([tokens[c] for c in cids]).astype(np.int64)
+        lengths = np.array([len(tokens[c]) for c in cids], dtype=np.int64)
+        return postings.from_arrays(np.array(cids), lengths, chunk_of.astype(np.int64), tids)
+
+    kept = [c for c in old_ids if c not in removed]
+    got = postings.merge(built(old_ids), removed, built(new_ids))
+    want = built(kept + new_ids)
+    width = max(len(got.offsets), len(want.offsets))
+    pad = lambda a: np.pad(a, (0, width - len(a)), mode="edge")  # noqa: E731
+    assert np.array_equal(pad(got.offsets), pad(want.offsets))
+    assert np.array_equal(got.rows, want.rows) and np.array_equal(got.chunks, want.chunks)

@@ -139,6 +139,9 @@ def merge(previous: PostingsData, removed: np.ndarray, new: PostingsData) -> Pos
     """The previous generation minus the removed chunks, plus the new ones (ids not in it)."""
     keep_chunks = ~np.isin(previous.chunks["cid"], removed)
     keep_rows = ~np.isin(previous.rows["cid"], removed)
+    kept_last = int(previous.chunks["cid"][keep_chunks].max(initial=-1))
+    if int(new.chunks["cid"].min(initial=kept_last + 1)) > kept_last:
+        return _appended(previous, keep_chunks, keep_rows, new)
     old_tid = _term_of_rows(previous.offsets)[keep_rows]
     new_tid = _term_of_rows(new.offsets)
     tid = np.concatenate([old_tid, new_tid])
@@ -154,6 +157,25 @@ def merge(previous: PostingsData, removed: np.ndarray, new: PostingsData) -> Pos
         raise ValueError("a new chunk id is already in the postings")
     offsets = np.searchsorted(tid, np.arange(n_terms + 1)).astype(np.int64)
     return PostingsData(offsets, chunks, rows)
+
+
+def _appended(
+    previous: PostingsData, keep_chunks: np.ndarray, keep_rows: np.ndarray, new: PostingsData
+) -> PostingsData:
+    """`merge` when every new chunk id is above the kept ones (new chunks get the next ids):
+    each term's new postings go in after its kept ones, without sorting. At 1,000 reports the
+    sort of ~6 million postings was most of a write's peak memory."""
+    n_terms = max(len(previous.offsets), len(new.offsets)) - 1
+    old_at = np.pad(previous.offsets, (0, n_terms + 1 - len(previous.offsets)), mode="edge")
+    new_at = np.pad(new.offsets, (0, n_terms + 1 - len(new.offsets)), mode="edge")
+    removed_at = np.flatnonzero(~keep_rows)
+    kept = np.delete(previous.rows, removed_at) if removed_at.size else previous.rows
+    kept_at = old_at - np.searchsorted(removed_at, old_at)  # each term's start among the kept
+    new_counts = np.diff(new_at)
+    offsets = (kept_at + np.r_[0, np.cumsum(new_counts)]).astype(np.int64)
+    rows = np.insert(kept, np.repeat(kept_at[1:], new_counts), new.rows) if len(new.rows) else kept
+    chunks = np.concatenate([previous.chunks[keep_chunks].astype(chunk_dtype()), new.chunks])
+    return PostingsData(offsets, chunks, rows.astype(posting_dtype(), copy=False))
 
 
 def _term_of_rows(offsets: np.ndarray) -> np.ndarray:
