@@ -199,3 +199,15 @@ def test_mostly_latin_reads_the_sentence_tokens():
     )
     assert not mostly_latin(" ".join(tokenize("114 年 4 月 14 日")))  # numbers are not words
     assert not mostly_latin("")
+
+
+def test_scores_as_arrays_rank_and_look_up_as_the_dicts_did():
+    from reportqa.index.search import Scores
+
+    scores = Scores(np.array([7, 3, 9, 5]), np.array([0.5, 2.0, 0.5, -1.0]))
+    assert scores.top(3).tolist() == [3, 7, 9]  # ties (7, 9 at 0.5) by chunk id
+    assert scores.at(np.array([9, 4, 3, 11, 1])).tolist() == [0.5, 0.0, 2.0, 0.0, 0.0]
+    assert scores.best() == 2.0 and scores.as_dict() == {7: 0.5, 3: 2.0, 9: 0.5, 5: -1.0}
+    empty = Scores.empty()
+    assert empty.best() == 0.0 and empty.top(5).size == 0
+    assert empty.at(np.array([1, 2])).tolist() == [0.0, 0.0]

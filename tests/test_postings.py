@@ -113,7 +113,7 @@ def test_the_lexical_ranking_is_fts5s_with_or_without_the_file(lib):
         for view in (snap, dataclasses.replace(snap, postings=None)):
             retriever = Retriever(lib._conn, view, lambda q: None, lib.weights)
             plan = plan_query(question, view.aliases, retriever.in_vocabulary)
-            ranked.append((retriever.lexical(plan), plan.idf, plan.coverage))
+            ranked.append((retriever.lexical(plan).as_dict(), plan.idf, plan.coverage))
         (new, idf, coverage), (old, old_idf, old_coverage) = ranked
         assert new.keys() == old.keys() and idf == old_idf and coverage == old_coverage
         assert all(new[i] == pytest.approx(old[i], rel=1e-9) for i in old), question

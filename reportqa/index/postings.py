@@ -29,6 +29,7 @@ import numpy as np
 
 from reportqa.errors import LibraryError
 from reportqa.index.durable import replace_durably
+from reportqa.index.search import Scores
 
 MAGIC = b"RQAPOST1"
 # The FTS5 tokenizer of chunks_fts (store.MIGRATIONS): the postings must hold its tokens.
@@ -228,14 +229,14 @@ def top(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     return ids[order], scores[order]
 
 
-def summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> dict[int, float]:
-    """Chunk id → the sum of its scores in these (ids, scores) parts, added in their order."""
+def summed(parts: list[tuple[np.ndarray, np.ndarray]]) -> Scores:
+    """Each chunk's sum of its scores in these (ids, scores) parts, added in their order."""
     if not parts:
-        return {}
+        return Scores.empty()
     ids = np.concatenate([p[0] for p in parts])
     unique, where = np.unique(ids, return_inverse=True)
     sums = np.bincount(where, weights=np.concatenate([p[1] for p in parts]), minlength=len(unique))
-    return dict(zip(unique.tolist(), sums.tolist(), strict=True))
+    return Scores(unique, sums)
 
 
 # ----- the file --------------------------------------------------------------------------------

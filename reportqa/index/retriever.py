@@ -13,7 +13,7 @@ from reportqa.errors import QuestionError
 from reportqa.index import evidence, postings
 from reportqa.index.query import QueryPlan, plan_query, weigh_tokens
 from reportqa.index.rows import SentenceRows, fetch_sentences
-from reportqa.index.search import zscores
+from reportqa.index.search import Scores, zscores
 from reportqa.index.store import Snapshot
 
 VIEW_SECTION = re.compile(
@@ -86,13 +86,6 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _top(scores: dict[int, float], k: int) -> list[int]:
-    """The k best ids, ties by id (as sorted by (-score, id)), in array maths."""
-    ids = np.fromiter(scores.keys(), dtype=np.int64, count=len(scores))
-    values = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
-    return ids[np.lexsort((ids, -values))[:k]].tolist()
-
-
 class Retriever:
     """Ranks a library's chunks for a question; the caller holds the read transaction."""
 
@@ -123,8 +116,7 @@ class Retriever:
         if not snap.titles:
             return Ranking([], plan)
         query = None
-        dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
+        dense = lexical = Scores.empty()
         if mode in ("hybrid", "dense"):
             query = self.embed_query(plan.dense_text).reshape(-1).astype(np.float32)
             dense = self.dense(query)
@@ -132,18 +124,19 @@ class Retriever:
             lexical = self.lexical(plan)
         if mode != "hybrid":
             scores = dense if mode == "dense" else lexical
-            ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+            at = scores.order()
+            ranked = list(zip(scores.ids[at].tolist(), scores.values[at].tolist(), strict=True))
             return Ranking(self._only(ranked, wanted), plan)
-        ids = np.array(sorted(set(_top(dense, CANDIDATES)) | set(_top(lexical, CANDIDATES))))
+        ids = np.union1d(dense.top(CANDIDATES), lexical.top(CANDIDATES)).astype(np.int64)
         if wanted:
             docs = self._doc_of(ids)
             ids = np.array([i for i in ids.tolist() if docs.get(i) in wanted], dtype=np.int64)
         if ids.size == 0:
             return Ranking([], plan)
         w = self.weights
-        top = max(lexical.values(), default=0.0)
-        lx = np.array([lexical.get(i, 0.0) for i in ids.tolist()]) / (top if top > 0 else 1.0)
-        base = np.array([dense.get(i, 0.0) for i in ids.tolist()]) + plan.coverage * w.lexical * lx
+        top = lexical.best()
+        lx = lexical.at(ids) / (top if top > 0 else 1.0)
+        base = dense.at(ids) + plan.coverage * w.lexical * lx
         # Sentence evidence is bounded (0..1 each): chunks that cannot reach the top k even with
         # full marks are dropped, first before the sentence vectors are read, then again before
         # the sentence rows are.
@@ -197,10 +190,10 @@ class Retriever:
         concepts = [forms for forms in concepts if len(forms) > 1]
         return evidence.concept_share(presence, idf, rows.weight, concepts)
 
-    def dense(self, query: np.ndarray) -> dict[int, float]:
+    def dense(self, query: np.ndarray) -> Scores:
         index = self.snap.index
         if index.ntotal == 0:
-            return {}
+            return Scores.empty()
         import faiss
 
         # One thread: on 2 cores FAISS's threads fight the embedder's (bench: p50 21.7 → 13.6 ms).
@@ -208,8 +201,7 @@ class Retriever:
         scores, ids = index.search(query.reshape(1, -1), int(min(index.ntotal, SEARCH_K)))
         valid = ids[0] >= 0
         ids, scores = ids[0][valid], scores[0][valid]
-        z = zscores(scores.astype(np.float64))
-        return dict(zip(ids.tolist(), z.tolist(), strict=True))
+        return Scores(ids.astype(np.int64), zscores(scores.astype(np.float64)))
 
     def in_vocabulary(self, terms) -> set[str]:
         terms = list(terms)
@@ -238,12 +230,12 @@ class Retriever:
         ranges = self.snap.postings.ranges([i for _, i in rows])
         return {t: r for (t, _), r in zip(rows, ranges, strict=True) if r[1] > r[0]}
 
-    def lexical(self, plan: QueryPlan) -> dict[int, float]:
+    def lexical(self, plan: QueryPlan) -> Scores:
         """BM25 as FTS5's bm25() (from the postings file, or FTS5 itself in an older library);
         also weighs the plan's tokens by IDF."""
         tokens = plan.tokens
         if not tokens:
-            return {}
+            return Scores.empty()
         post = self.snap.postings
         if post is not None:
             ranges = self._term_ranges(tokens)
@@ -265,7 +257,10 @@ class Retriever:
             for weight, group in groups.items():
                 for rowid, score in self._fts_bm25(group):
                     scores[rowid] = scores.get(rowid, 0.0) + weight * score
-            return scores
+            return Scores(
+                np.fromiter(scores.keys(), dtype=np.int64, count=len(scores)),
+                np.fromiter(scores.values(), dtype=np.float64, count=len(scores)),
+            )
         found = []
         for weight, group in groups.items():
             slices = [post.slice(*ranges[t]) for t in group]
