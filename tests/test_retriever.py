@@ -11,6 +11,7 @@ from reportqa.errors import LibraryError
 from reportqa.index import postings, sentence_vectors, store
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
+from reportqa.index.rows import fetch_sentences
 from reportqa.index.text import mostly_latin
 
 SAMPLE_TXT = (
@@ -49,6 +50,22 @@ def test_every_sentence_row_has_one_vector_after_adds_and_removes(lib, tmp_path)
     assert rows["latin"].tolist() == script_flags(lib, rows["sid"])
     assert 0 < rows["latin"].sum() < len(rows)  # the sample's attendee lists, not its prose
     assert lib.check() == []
+
+
+def test_sentence_rows_come_by_chunk_then_position_after_adds_and_removes(lib, tmp_path):
+    """fetch_sentences orders by (chunk_id, rowid), the index's order: that is position order
+    because a chunk's sentences are inserted together, in order."""
+    lib.ingest([second(tmp_path), SAMPLE_TXT])
+    lib.remove("second")
+    lib.ingest([second(tmp_path)])
+    ids = [r[0] for r in lib._conn.execute("SELECT id FROM chunks")]
+    rows = fetch_sentences(lib._conn, ids)
+    by_position = lib._conn.execute(
+        "SELECT rowid, chunk_id, start FROM sentences ORDER BY chunk_id, start"
+    ).fetchall()
+    got = zip(rows.sid.tolist(), rows.cid.tolist(), rows.start.tolist(), strict=True)
+    assert list(got) == by_position
+    assert len(set(rows.cid.tolist())) == len(ids) > 40
 
 
 def script_flags(lib: Library, sids: np.ndarray) -> list[int]:
