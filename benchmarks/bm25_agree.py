@@ -16,7 +16,7 @@ import numpy as np
 
 
 def main() -> int:
-    from reportqa.index import postings
+    from reportqa.index import bm25
     from reportqa.index.library import Library
     from reportqa.index.retriever import SEARCH_K, Retriever
 
@@ -40,8 +40,8 @@ def main() -> int:
             started = time.perf_counter()
             ranges = retriever._term_ranges(list(terms))
             slices = [snap.postings.slice(*ranges[t]) for t in sorted(ranges)]
-            scored = postings.bm25(slices, snap.postings.n_chunks, snap.postings.total_tokens)
-            ids, _ = postings.top(*scored, SEARCH_K)
+            scored = bm25.score(slices, snap.postings.n_chunks, snap.postings.total_tokens)
+            ids, _ = bm25.top(*scored, SEARCH_K)
             ours_s += time.perf_counter() - started
             ours = dict(zip(scored[0].tolist(), scored[1].tolist(), strict=True))
             for rowid, score in expected:

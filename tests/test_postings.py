@@ -10,7 +10,7 @@ import pytest
 
 import reportqa
 from reportqa.errors import LibraryError
-from reportqa.index import postings, store
+from reportqa.index import bm25, postings, store
 from reportqa.index.embedders import FakeEmbedder
 from reportqa.index.library import Library
 from reportqa.index.query import plan_query
@@ -57,7 +57,7 @@ def postings_scores(lib: Library, terms: list[str]) -> dict[int, float]:
     retriever = Retriever(lib._conn, snap, lambda q: None, lib.weights)
     ranges = retriever._term_ranges(terms)
     slices = [snap.postings.slice(*ranges[t]) for t in sorted(ranges)]
-    ids, scores = postings.bm25(slices, snap.postings.n_chunks, snap.postings.total_tokens)
+    ids, scores = bm25.score(slices, snap.postings.n_chunks, snap.postings.total_tokens)
     return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
 

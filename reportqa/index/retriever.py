@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reportqa.errors import QuestionError
-from reportqa.index import evidence, postings
+from reportqa.index import bm25, evidence
 from reportqa.index.query import QueryPlan, plan_query, weigh_tokens
 from reportqa.index.rows import SentenceRows, fetch_sentences
 from reportqa.index.search import Scores, zscores
@@ -264,12 +264,10 @@ class Retriever:
         found = []
         for weight, group in groups.items():
             slices = [post.slice(*ranges[t]) for t in group]
-            ids, values = postings.top(
-                *postings.bm25(slices, post.n_chunks, post.total_tokens), SEARCH_K
-            )
+            ids, values = bm25.top(*bm25.score(slices, post.n_chunks, post.total_tokens), SEARCH_K)
             found.append((ids, weight * values))
         # summed group by group from 0.0, as the dict above adds them
-        return postings.summed(found)
+        return bm25.summed(found)
 
     def _fts_bm25(self, group: list[str]) -> list[tuple[int, float]]:
         """The SEARCH_K best rows holding any of the terms, by FTS5's own bm25()."""
