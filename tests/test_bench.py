@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from reportqa.cli import main
-from reportqa.eval import bench, scale
+from reportqa.eval import bench, bench_ann, scale
 from reportqa.eval.runner import bundled_sample_path
 from reportqa.index import vectors as vectors_module
 from reportqa.index.embedders import FakeEmbedder
@@ -29,8 +29,8 @@ def sample():
 def test_recall_at_hand_computed():
     exact = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
     found = np.array([[1, 2, 9, 9], [8, 7, 6, 5]])
-    assert scale.recall_at(found, exact, k=4) == pytest.approx((2 / 4 + 4 / 4) / 2)
-    assert scale.recall_at(found, exact, k=1) == pytest.approx(0.5)
+    assert bench_ann.recall_at(found, exact, k=4) == pytest.approx((2 / 4 + 4 / 4) / 2)
+    assert bench_ann.recall_at(found, exact, k=1) == pytest.approx(0.5)
 
 
 def test_flat_search_matches_brute_force_numpy():
@@ -43,7 +43,7 @@ def test_flat_search_matches_brute_force_numpy():
     flat.add(x)
     found = flat.search(queries, 10)[1]
     brute = np.argsort(-(queries @ x.T), axis=1, kind="stable")[:, :10]
-    assert scale.recall_at(found, brute) == 1.0
+    assert bench_ann.recall_at(found, brute) == 1.0
 
 
 def test_synthetic_vectors_are_unit_and_stay_near_their_base_row(sample):
@@ -60,17 +60,17 @@ def test_synthetic_vectors_are_unit_and_stay_near_their_base_row(sample):
 
 
 def test_exact_search_limit_is_where_a_line_through_the_origin_meets_the_budget():
-    assert scale.exact_search_limit([1000, 2000, 3000], [1.0, 2.0, 3.0], 10.0) == 10_000
-    assert scale.exact_search_limit([2000], [4.0], 10.0) == 5_000
-    assert scale.exact_search_limit([1000, 2000], [0.0, 0.0], 10.0) is None
-    assert scale.exact_search_limit([], [], 10.0) is None
+    assert bench_ann.exact_search_limit([1000, 2000, 3000], [1.0, 2.0, 3.0], 10.0) == 10_000
+    assert bench_ann.exact_search_limit([2000], [4.0], 10.0) == 5_000
+    assert bench_ann.exact_search_limit([1000, 2000], [0.0, 0.0], 10.0) is None
+    assert bench_ann.exact_search_limit([], [], 10.0) is None
 
 
 @pytest.mark.parametrize("threshold", [None, 100])
 def test_variant_library_is_consistent_with_distinct_report_ids(tmp_path, sample, threshold):
     doc, _, vectors = sample
     path = tmp_path / "scale"
-    with scale.approx_threshold(threshold):
+    with bench_ann.approx_threshold(threshold):
         scale.build_variant_library(path, doc, vectors, 3, FakeEmbedder(), np.random.default_rng(0))
     with Library.open(path, embedder=FakeEmbedder()) as lib:
         assert lib.check() == []
@@ -126,7 +126,7 @@ def test_quick_bench_writes_json_and_plot(tmp_path, capsys):
     below, above = (r["candidates"][0] for r in ann["rows"])
     assert below["kind"] == "exact" and below["recall@10"] == 1.0
     assert above["kind"].startswith("IVF nlist ") and 0 < above["recall@10"] <= 1
-    assert ann["meets_recall_target"] == (above["recall@10"] >= scale.RECALL_TARGET)
+    assert ann["meets_recall_target"] == (above["recall@10"] >= bench_ann.RECALL_TARGET)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reportqa.eval import bench_speed, corpus, scale
+from reportqa.eval import bench_ann, bench_speed, corpus, scale
 from reportqa.eval.evalset import bundled_eval_set_path, load_eval_set
 from reportqa.eval.metrics import percentile
 from reportqa.eval.plots import short_model_name
@@ -185,13 +185,13 @@ def run_bench(config: BenchConfig, log: Callable[[str], None] = print) -> dict:
         if other:
             log(f"embedding the same texts with {other} ...")
             embedders.append(measure_embedder(other, texts, questions, runs)[0])
-        with scale.approx_threshold(config.approx_threshold):
+        with bench_ann.approx_threshold(config.approx_threshold):
             log("scale ...")
             grown = scale.bench_scale(
                 doc, vectors, embedder, config.sizes, work, eval_set, rng, log, sources
             )
             log("vector search: the library's index vs exact ...")
-            ann = scale.bench_vector_search(
+            ann = bench_ann.bench_vector_search(
                 vectors, query_vectors, config.ann_sizes, max(main_row["query_p50_ms"], 1.0),
                 len(doc.chunks), threads, rng, log,
             )  # fmt: skip
@@ -375,7 +375,7 @@ def format_results(r: dict) -> str:
             out.append(f"  x floor by language, {s['reports']} reports: {langs}")
     out.append(_wrapped("method: " + r["scale"]["method"]))
     a = r["ann"]
-    out += ["", *scale.format_vector_search(a)]
+    out += ["", *bench_ann.format_vector_search(a)]
     out.append(_wrapped("method: " + a["method"]))
     out.append(_wrapped("summary: " + a["summary"]))
     return "\n".join(out)
