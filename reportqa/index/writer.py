@@ -6,19 +6,15 @@ commits the SQLite transaction that points at it (see reportqa.index.store).
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import time
 from collections.abc import Callable
 
 import numpy as np
 
 from reportqa.errors import LibraryError
-from reportqa.index import postings, sentence_vectors, store, vectors
-from reportqa.index.aliases import mine_aliases
+from reportqa.index import doc_rows, postings, sentence_vectors, store, vectors
 from reportqa.index.embed_order import call_slices, embed_order
 from reportqa.index.embedders import load_embedder, resolve_model_id
-from reportqa.index.highlight import sentence_weight
 from reportqa.index.ingest_run import (  # noqa: F401 (IngestResult: public API)
     BatchIngest,
     IngestResult,
@@ -35,9 +31,7 @@ from reportqa.index.passages import (  # noqa: F401 (embedding_text: library.py 
 )
 from reportqa.index.rows import latin_flags
 from reportqa.index.stages import crash_point
-from reportqa.index.text import tokenize
 from reportqa.ingest import Document
-from reportqa.ingest.sentences import evidence_units
 
 
 def _rollback(conn) -> None:
@@ -162,7 +156,7 @@ class LibraryWriter(BatchIngest):
         conn.execute("BEGIN IMMEDIATE")
         try:
             generation = int(store.get_meta(conn, "generation", "0"))
-            old_ids = self._delete_documents(targets)
+            old_ids = doc_rows.delete_documents(self._conn, targets)
             # Only the current vectors are needed, not a whole snapshot of rows and sentences.
             current = self._snapshot
             if current is not None and current.generation == generation:
@@ -174,7 +168,7 @@ class LibraryWriter(BatchIngest):
                     if generation
                     else store.new_index(dim)
                 )
-            inserted = [self._insert(doc) for doc, *_ in items]
+            inserted = [doc_rows.insert_document(self._conn, doc) for doc, *_ in items]
             new_ids = [i for chunk_ids, _ in inserted for i in chunk_ids]
             crash_point("after-rows")
             index = vectors.next_index(
@@ -241,84 +235,6 @@ class LibraryWriter(BatchIngest):
         return sentence_vectors.next_generation(
             previous, old_ids, pairs, matrices, dim, lambda sids: latin_flags(self._conn, sids)
         )
-
-    def _delete_documents(self, doc_ids: list[str]) -> list[int]:
-        """Delete documents' rows (inside the caller's transaction); the chunk ids removed."""
-        conn = self._conn
-        old_ids: list[int] = []
-        for doc_id in doc_ids:
-            ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
-            conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-            conn.executemany("DELETE FROM sentences WHERE chunk_id = ?", [(i,) for i in ids])
-            for table in ("chunks", "aliases", "documents"):
-                conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
-            old_ids += ids
-        return old_ids
-
-    def _insert(self, doc: Document) -> tuple[list[int], list[tuple[int, int]]]:
-        """Insert a document's rows, sentences, lexical entries and aliases.
-
-        Returns its chunk ids and (sentence id, chunk id) pairs in `sentence_texts` order.
-        """
-        conn = self._conn
-        conn.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                doc.doc_id,
-                doc.title,
-                doc.source,
-                doc.content_hash,
-                doc.page_count,
-                json.dumps(doc.meta, ensure_ascii=False),
-                len(doc.chunks),
-                time.time(),
-            ),
-        )
-        ids, sentence_ids = [], []
-        for chunk in doc.chunks:
-            text = chunk.display_text
-            cur = conn.execute(
-                "INSERT INTO chunks (doc_id, ordinal, section_json, pages_json, kind, text, prefix,"
-                " ocr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc.doc_id,
-                    chunk.ordinal,
-                    json.dumps(chunk.section, ensure_ascii=False),
-                    json.dumps(chunk.pages),
-                    chunk.kind,
-                    chunk.text,
-                    chunk.prefix,
-                    int(chunk.ocr),
-                ),
-            )
-            chunk_id = cur.lastrowid
-            ids.append(chunk_id)
-            for start, end in evidence_units(text):
-                row = conn.execute(
-                    "INSERT INTO sentences (chunk_id, start, end, tokens, weight) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        chunk_id,
-                        start,
-                        end,
-                        " ".join(dict.fromkeys(tokenize(text[start:end]))),
-                        sentence_weight(text[start:end]),
-                    ),
-                )
-                sentence_ids.append((row.lastrowid, chunk_id))
-            conn.execute(
-                "INSERT INTO chunks_fts (rowid, tokens) VALUES (?, ?)",
-                (
-                    chunk_id,
-                    " ".join(tokenize(lexical_text(chunk.section, chunk.display_text))),
-                ),
-            )
-        pairs = {p for c in doc.chunks for p in mine_aliases(c.text)}
-        conn.executemany(
-            "INSERT OR IGNORE INTO aliases VALUES (?, ?, ?)",
-            [(doc.doc_id, term, name) for term, name in sorted(pairs)],
-        )
-        return ids, sentence_ids
 
     def reembed(
         self, model: str | None = None, progress: Callable[[int, int], None] | None = None
