@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from reportqa.index.aliases import _contains_term, _folded, abbreviated, expand_query
 from reportqa.index.text import _jieba, fold, is_simplified, to_traditional, tokenize
-from reportqa.index.translate import translate_question
+from reportqa.index.translate import Translation, translate_question
 
 ALIAS_WEIGHT = 0.7  # a name the report glosses for a term of the question
 TRANSLATED_WEIGHT = 0.5  # a dictionary translation: likely, not certain, to be the right sense
@@ -62,15 +62,15 @@ def plan_query(
     names = abbreviated(folded, aliases) if aliases else []
     seen = " ".join([question, *names])
     extra = list(dict.fromkeys([*names, *expand_query(seen, aliases)]))
-    translated, untranslated = (
+    translated, dense_words, untranslated = (
         translate_question(folded, in_library, co_occur)
         if re.search(r"[a-z]{3}", folded)
-        else ([], [])
+        else Translation([], [], [])
     )
     expanded = " ".join([question, *extra])
     dense_text = to_traditional(expanded) if is_simplified(question) else expanded
-    if translated:  # the dense model sees the Chinese words too (measured: helps English)
-        dense_text += " " + to_traditional(" ".join(translated))
+    if dense_words:  # the dense model sees Chinese words too (measured: helps English)
+        dense_text += " " + to_traditional(" ".join(dense_words))
     sources = {t: TRANSLATED_WEIGHT for t in tokenize(" ".join(translated))}
     sources |= {t: ALIAS_WEIGHT for t in tokenize(" ".join(extra))}
     own = backed_off(tokenize(question), in_library)
