@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from real_pdfs import real_pdfs_or_skip
 
+from reportqa.eval.evallib import bundled_sample_path
 from reportqa.eval.evalset import (
     LANGS,
     EvalQuestion,
@@ -277,3 +278,43 @@ def test_bundled_unanswerable_questions_span_splits_languages_and_reports():
     assert {q.split for q in asked} == {"tune", "heldout"}
     assert sum(q.lang == "en" for q in asked) * 2 >= len(asked)
     assert len({q.file for q in asked if q.file}) >= 4
+
+
+@pytest.fixture(scope="module")
+def blind_set():
+    return load_eval_set(bundled_eval_set_path("blind"))
+
+
+def test_blind_set_is_heldout_and_names_file_and_page(blind_set):
+    """The set written after the system, by someone who had not seen the other sets: every
+    question is heldout (nothing is tuned on it) and names its file and evidence page."""
+    answerable = [q for q in blind_set if not q.unanswerable]
+    assert len(answerable) >= 120 and len(blind_set) - len(answerable) >= 10
+    assert all(q.split == "heldout" for q in blind_set)
+    assert all(q.file and q.page for q in answerable)
+    assert sum(q.lang == "en" for q in answerable) / len(answerable) >= 0.6
+    assert {q.file for q in answerable} == {
+        q.file for q in load_eval_set(bundled_eval_set_path("real-pdfs"))
+    } | {bundled_sample_path().name}
+    others = {
+        q.id for name in ("sample", "real-pdfs") for q in load_eval_set(bundled_eval_set_path(name))
+    }
+    assert not others & {q.id for q in blind_set}
+
+
+def test_blind_set_evidence_is_on_the_page_it_names(blind_set):
+    from pypdf import PdfReader
+
+    folder = real_pdfs_or_skip()
+    texts: dict[str, list[str]] = {}
+    for q in blind_set:
+        if q.unanswerable:
+            continue
+        if q.file not in texts:
+            path = folder / q.file
+            if q.file == bundled_sample_path().name:
+                path = bundled_sample_path()
+            reader = PdfReader(path)
+            texts[q.file] = [normalize_for_match(p.extract_text() or "") for p in reader.pages]
+        page = texts[q.file][q.page - 1]
+        assert normalize_for_match(q.evidence[0]) in page, (q.id, q.page)
