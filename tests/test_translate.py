@@ -97,3 +97,30 @@ def test_the_dense_model_reads_one_sense_a_word_and_every_termbase_term():
     assert "监察院" in got.dense and "监察院" in got.words
     senses = [w for w in got.words if w != "监察院"]
     assert len(senses) > 1 and got.dense == ["监察院", senses[0]]
+
+
+def test_an_english_question_translates_common_words_the_reports_also_use_in_english():
+    from reportqa.index.query import written_as_names
+
+    # a report that lists "Dr. Kazuhiro Hono, President" uses 'president' as such
+    vocabulary = library("president", "总统", "弹劾", "spring", "jst", "弹性")
+    question = "Can the Control Yuan impeach the President?"
+    found, _, _ = translate_question(question.lower(), vocabulary)
+    assert "总统" not in found  # without names: a word the library uses is a name
+    found, _, _ = translate_question(question.lower(), vocabulary, None, written_as_names(question))
+    assert "总统" in found and "弹劾" in found
+    question = "What does JST's SPRING program fund?"
+    found, _, _ = translate_question(question.lower(), vocabulary, None, written_as_names(question))
+    assert "弹性" not in found  # SPRING is written as a name
+
+
+def test_names_are_capitals_digits_or_hyphens():
+    from reportqa.index.query import written_as_names
+
+    assert written_as_names("Does CentOS 7 or ACT-X need PHP on i-Voting, President?") == {
+        "centos",
+        "7",
+        "act-x",
+        "php",
+        "i-voting",
+    }

@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from reportqa.index.aliases import _contains_term, _folded, abbreviated, expand_query
-from reportqa.index.text import _jieba, fold, is_simplified, to_traditional, tokenize
+from reportqa.index.text import (
+    _jieba,
+    fold,
+    is_simplified,
+    mostly_latin,
+    to_traditional,
+    tokenize,
+)
 from reportqa.index.translate import Translation, translate_question
 
 ALIAS_WEIGHT = 0.7  # a name the report glosses for a term of the question
@@ -63,7 +70,12 @@ def plan_query(
     seen = " ".join([question, *names])
     extra = list(dict.fromkeys([*names, *expand_query(seen, aliases)]))
     translated, dense_words, untranslated = (
-        translate_question(folded, in_library, co_occur)
+        translate_question(
+            folded,
+            in_library,
+            co_occur,
+            written_as_names(question) if mostly_latin(question) else None,
+        )
         if re.search(r"[a-z]{3}", folded)
         else Translation([], [], [])
     )
@@ -84,6 +96,16 @@ def plan_query(
     # already leaves out words the library uses): what the lexical index cannot see.
     plan.unmatched = untranslated
     return plan
+
+
+def written_as_names(question: str) -> set[str]:
+    """The question's Latin words written as names (JST, SPRING, CentOS, ACT-X, i-Voting),
+    folded: two or more capitals, a digit or a hyphen. President, Executive or server are not."""
+    return {
+        w.lower()
+        for w in re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", question)
+        if sum(c.isupper() for c in w) >= 2 or "-" in w or any(c.isdigit() for c in w)
+    }
 
 
 def backed_off(tokens: list[str], in_library: Callable[[Iterable[str]], set[str]]) -> list[str]:
