@@ -1,7 +1,5 @@
 """CC-CEDICT read backwards: which Chinese words an English word's glosses give, and the cache."""
 
-import gzip
-
 from reportqa.index import cedict_reverse
 from reportqa.index.translate import translate_word
 
@@ -30,36 +28,6 @@ def test_a_phrase_after_the_first_gloss_and_references_give_nothing():
     assert "host" not in table and "computer" not in table  # 主机's third gloss, a phrase
     assert table["server"] == ["主机"]  # a later gloss that is the word alone still counts
     assert "cl" not in table and "variant" not in table
-
-
-def test_the_reversed_table_is_cached_and_rebuilt_when_unreadable(tmp_path, monkeypatch):
-    source = tmp_path / "cedict_test.txt.gz"
-    with gzip.open(source, "wt", encoding="utf-8") as fh:
-        fh.write("\n".join(LINES) + "\n")
-    monkeypatch.setattr(cedict_reverse, "source_path", lambda: source)
-    monkeypatch.setenv("REPORTQA_CACHE_DIR", str(tmp_path / "cache"))
-    cedict_reverse.reverse_table.cache_clear()
-    try:
-        assert cedict_reverse.senses("version") == ["版本"]
-        (cached,) = (tmp_path / "cache").glob("cedict-reverse-*.json")
-        cached.write_text('{"version": ["from the cache"]}', encoding="utf-8")
-        cedict_reverse.reverse_table.cache_clear()
-        assert cedict_reverse.senses("version") == ["from the cache"]
-        cached.write_text("{not json", encoding="utf-8")
-        cedict_reverse.reverse_table.cache_clear()
-        assert cedict_reverse.senses("version") == ["版本"]
-        assert not list((tmp_path / "cache").glob("*.tmp"))
-    finally:
-        cedict_reverse.reverse_table.cache_clear()
-
-
-def test_without_the_package_nothing_is_added(monkeypatch):
-    monkeypatch.setattr(cedict_reverse, "source_path", lambda: None)
-    cedict_reverse.reverse_table.cache_clear()
-    try:
-        assert cedict_reverse.senses("version") == []
-    finally:
-        cedict_reverse.reverse_table.cache_clear()
 
 
 def library(*words: str):

@@ -9,13 +9,12 @@ sense that the reports never use cannot pull in noise.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from reportqa.index import cedict_reverse
+from reportqa.index import dictionaries
 from reportqa.index.text import CJK_RUN, STOPWORDS, _jieba, fold, to_traditional
 
 WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
@@ -35,23 +34,6 @@ NOT_TRANSLATED = frozenset(
     "taken taking make makes making give gives gave given giving put puts let lets keep keeps "
     "kept".split()
 )
-
-
-@lru_cache(maxsize=1)
-def _dictionary() -> dict[str, str]:
-    """English word → its Chinese translations, read once from the cedict package's table."""
-    try:
-        import cedict
-    except ImportError:
-        return {}
-    db = Path(cedict.__file__).parent / "db" / "words.db"
-    if not db.exists():
-        return {}
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return {en.lower(): zh for en, zh in conn.execute("SELECT english, chinese FROM words")}
-    finally:
-        conn.close()
 
 
 def _variants(word: str) -> list[str]:
@@ -110,17 +92,17 @@ def _in_library(
 def _entries(word: str) -> list[str]:
     """The dictionary entries of a word's forms, each followed by its lemma's where it names
     one (taught → teach's 讲授, 教授), grammatical glosses removed."""
-    table = _dictionary()
     out: list[str] = []
     for form in _variants(word):
-        entry = table.get(form)
+        entry = dictionaries.general_entry(form)
         if entry is None:
             continue
         out.append(INFLECTION.sub(",", entry))
         for lemma in INFLECTION.findall(entry):
             lemma = lemma.lower()
-            if lemma != form and lemma in table:
-                out.append(INFLECTION.sub(",", table[lemma]))
+            lemma_entry = dictionaries.general_entry(lemma) if lemma != form else None
+            if lemma_entry is not None:
+                out.append(INFLECTION.sub(",", lemma_entry))
     return list(dict.fromkeys(out))
 
 
@@ -142,7 +124,7 @@ def translate_word(word: str, in_library: Callable[[Iterable[str]], set[str]]) -
     reverse = [
         w
         for form in _variants(word)
-        for sense in cedict_reverse.senses(form)
+        for sense in dictionaries.reverse_senses(form)
         for w in (sense, _taiwan(sense))
         if len(w) >= 2
     ]
