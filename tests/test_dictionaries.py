@@ -74,3 +74,16 @@ def test_without_the_packages_nothing_is_found(sources, monkeypatch):
     dictionaries._connection.cache_clear()
     assert dictionaries.general_entry("version") is None
     assert dictionaries.reverse_senses("version") == []
+
+
+def test_a_cache_folder_named_with_uri_characters_opens(sources, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORTQA_CACHE_DIR", str(tmp_path / "odd ?name#1%20"))
+    builds = []
+    real_build = dictionaries.build
+    monkeypatch.setattr(dictionaries, "build", lambda *a: builds.append(1) or real_build(*a))
+    dictionaries._connection.cache_clear()
+    assert dictionaries.reverse_senses("version") == ["版本"]
+    dictionaries._connection.cache_clear()
+    assert dictionaries.general_entry("credit") == "n.信用"
+    assert len(builds) == 1  # the second process-level open read the file, not a new build
+    assert list((tmp_path / "odd ?name#1%20").glob("dictionaries-*.sqlite"))

@@ -71,7 +71,7 @@ def build(conn: sqlite3.Connection, general: Path | None, reverse: Path | None) 
     conn.execute("CREATE TABLE general (word TEXT PRIMARY KEY, entry TEXT NOT NULL)")
     conn.execute("CREATE TABLE reverse (word TEXT PRIMARY KEY, senses TEXT NOT NULL)")
     if general is not None:
-        source = sqlite3.connect(f"file:{general}?mode=ro", uri=True)
+        source = sqlite3.connect(f"{general.resolve().as_uri()}?mode=ro", uri=True)
         try:
             rows = source.execute("SELECT english, chinese FROM words").fetchall()
         finally:
@@ -111,7 +111,8 @@ def _connection() -> sqlite3.Connection:
             build(conn, general, reverse)
             return conn
     try:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        uri = f"{path.resolve().as_uri()}?mode=ro"  # as_uri: a folder named with ? or # still opens
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
     except sqlite3.Error:
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         build(conn, general, reverse)
