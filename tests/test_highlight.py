@@ -191,6 +191,8 @@ def test_the_unit_asked_for():
     assert asked_unit("How many days did the study tour last?") == "day"
     assert asked_unit("憲法規定總統的年薪是多少？") == "money"
     assert asked_unit("How much prize money does each team get?") == "money"
+    assert asked_unit("登月計畫十年一共有多少预算？") == "money"  # 多少 before the money word
+    assert asked_unit("這次考察花了多少的總經費？") == "money"
     # which ones, a number of years, a percentage: no unit of these
     assert asked_unit("數學學門的召集人有哪幾位？") is None
     assert asked_unit("特別推進研究最多能補助幾年？") is None

@@ -187,9 +187,12 @@ _UNITS = {
     "time": ("次", "times|attempts", "次"),
     "money": ("[元錢]|萬元", r"(\w+ )?money", "元|圓|萬|億"),
 }
-# A question about an amount of money without its unit (年薪是多少, how much does it cost).
+# A question about an amount of money without its unit (年薪是多少, 有多少預算, how much does it
+# cost). 多少 before the money word: blind set answer lines right 93 → 94 of 130, the eval sets
+# unchanged.
 _MONEY = (
     r"(薪|預算|經費|費用|金額|價格|獎金)[^，。？?]{0,6}(?<![哪之])(多少|幾)(?![年月日天週次人名位個項節])|"
+    r"(?<![哪之])多少(?:的)?(?:總)?(薪|預算|經費|費用|金額|價格|獎金)|"
     r"\bhow much\b.*\b(cost|costs|pay|pays|paid|salary|budget|fund|funds|funding)\b"
 )
 _NUMERAL = r"(\d[\d,.]*|[一二三四五六七八九十百千萬兩數]+)\s*"
