@@ -193,6 +193,8 @@ def test_the_unit_asked_for():
     assert asked_unit("How much prize money does each team get?") == "money"
     assert asked_unit("登月計畫十年一共有多少预算？") == "money"  # 多少 before the money word
     assert asked_unit("這次考察花了多少的總經費？") == "money"
+    assert asked_unit("進入決賽的隊伍每隊能拿到多少補助費用？") == "money"
+    assert asked_unit("教育經費最少要占總預算的多少比例？") is None  # a share, not an amount
     # which ones, a number of years, a percentage: no unit of these
     assert asked_unit("數學學門的召集人有哪幾位？") is None
     assert asked_unit("特別推進研究最多能補助幾年？") is None
@@ -267,3 +269,14 @@ def test_each_passage_is_scored_once_per_ranking_and_a_replaced_ranking_starts_a
     asked = replace(r, plan=QueryPlan("訪團幾點到？", [], [], "", []))
     assert highlight(asked, 5, best, text) == [[10, 20]]  # not the first plan's scores
     assert len(calls) == 2
+
+
+def test_more_ways_of_asking_for_a_date_and_of_giving_one():
+    from reportqa.index.highlight import asks_for, gives
+    from reportqa.index.text import fold
+
+    assert asks_for("What are the dates for the individual contest?") == ("date",)
+    assert asks_for("How often are National Assembly delegates elected?") == ("date",)
+    assert asks_for("What is the registration deadline?") == ("date",)
+    assert gives(fold("代理總統之期限不得逾三個月"), ("date",))
+    assert not gives(fold("每隊三人"), ("date",))
