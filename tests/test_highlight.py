@@ -280,3 +280,16 @@ def test_more_ways_of_asking_for_a_date_and_of_giving_one():
     assert asks_for("What is the registration deadline?") == ("date",)
     assert gives(fold("代理總統之期限不得逾三個月"), ("date",))
     assert not gives(fold("每隊三人"), ("date",))
+
+
+def test_a_version_asked_for_and_a_version_stated():
+    from reportqa.index.highlight import asked_unit, asks_for, gives
+    from reportqa.index.text import fold
+
+    assert asks_for("What is the minimum Apache version recommended?") == ("version",)
+    assert asks_for("資料庫版本的需求為何？") == ("version",)
+    assert asks_for("網站要安裝哪一版的Joomla？") == ("version",)
+    assert asks_for("Which letter updated the version of Appendix 2?") == ()
+    assert gives(fold("2 網頁伺服器 Apache 2.2 含以上"), ("version",))
+    assert not gives(fold("網頁伺服器 Apache"), ("version",))
+    assert asked_unit("How many students are on a team?") == "person"
