@@ -202,6 +202,7 @@ def test_the_unit_asked_for():
     assert states_unit(fold("此行四天三夜的考察行程"), "day")
     assert states_unit(fold("每年 5,000 萬至數億日圓"), "money")
     assert not states_unit(fold("111 學年度健康識能競賽"), "money")
+    assert states_unit(fold("每隊提供現金新台幣伍仟元整"), "money")  # financial numerals
 
 
 def test_a_sentence_with_the_words_of_the_questions_last_clause_answers():
