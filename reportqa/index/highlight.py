@@ -160,8 +160,9 @@ _ASKS = {
     ),
 }
 # Numerals in words, with the financial forms amounts are written in (新台幣伍仟元整): blind
-# set right answer lines 92 → 93, heldout 43 → 44 (one abstention fewer), tune unchanged.
-_HAN_DIGITS = "零一二三四五六七八九十百千萬億兩壹貳參肆伍陸柒捌玖拾佰仟"
+# set right answer lines 92 → 93, the eval sets unchanged. Not 億: 數億日圓 read as a count of
+# days (日) and took the highlight of 最多能補助幾年？ on the sample-only library.
+_HAN_DIGITS = "零一二三四五六七八九十百千萬兩壹貳參肆伍陸柒捌玖拾佰仟"
 _COUNTER = "個位人名次項所件天日週年月場元圓學分節隊組"
 _GIVES = {
     "date": (
