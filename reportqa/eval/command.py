@@ -182,7 +182,7 @@ def add_eval_commands(sub: argparse._SubParsersAction) -> None:
         "files",
         nargs="*",
         metavar="FILE",
-        help="eval-set JSONL files, or bundled set names: sample (the default), real-pdfs",
+        help="eval-set JSONL files, or bundled set names: sample (the default), real-pdfs, blind",
     )
     p.add_argument(
         "--reports",

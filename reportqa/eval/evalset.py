@@ -44,7 +44,7 @@ def normalize_for_match(text: str) -> str:
 
 
 def bundled_eval_set_path(name: str = "sample") -> Path:
-    """Path of a bundled eval set: "sample" (the bundled report's) or "real-pdfs"."""
+    """Path of a bundled eval set: "sample" (the bundled report's), "real-pdfs" or "blind"."""
     return _data_dir() / name / "eval.jsonl"
 
 
