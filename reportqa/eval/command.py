@@ -182,7 +182,8 @@ def add_eval_commands(sub: argparse._SubParsersAction) -> None:
         "files",
         nargs="*",
         metavar="FILE",
-        help="eval-set JSONL files, or bundled set names: sample (the default), real-pdfs, blind",
+        help="eval-set JSONL files, or bundled set names: sample (the default), real-pdfs, "
+        "blind, blind2",
     )
     p.add_argument(
         "--reports",

@@ -44,7 +44,8 @@ def normalize_for_match(text: str) -> str:
 
 
 def bundled_eval_set_path(name: str = "sample") -> Path:
-    """Path of a bundled eval set: "sample" (the bundled report's), "real-pdfs" or "blind"."""
+    """Path of a bundled eval set: "sample" (the bundled report's), "real-pdfs", "blind" or
+    "blind2" (written blind, heldout only)."""
     return _data_dir() / name / "eval.jsonl"
 
 
