@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from reportqa.index import report_names
 from reportqa.index.aliases import _contains_term, _folded, abbreviated, expand_query
 from reportqa.index.text import (
     _jieba,
@@ -54,6 +57,11 @@ class QueryPlan:
     # (日本學術振興會, JSPS, Japan Society for the Promotion of Science): one concept, not three.
     concepts: list[list[list[str]]] = field(default_factory=list)
     asks_view: bool = False  # asks what the report thinks or recommends (see VIEW_ASKED)
+    doc_freq: dict[str, int] = field(default_factory=dict)  # chunks holding each token
+    # Tokens of the question that name reports (report_names) → those reports' doc ids, and
+    # (set by the retriever) → their chunk ids.
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    named: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def plan_query(
@@ -61,9 +69,11 @@ def plan_query(
     aliases: list[tuple[str, str]],
     in_library: Callable[[Iterable[str]], set[str]],
     co_occur: Callable[[str, list[str]], bool] | None = None,
+    titles: Mapping[str, tuple[str, ...]] | None = None,
 ) -> QueryPlan:
     """Expand a question with mined aliases and dictionary translations (senses chosen by
-    `co_occur`, see translate_question)."""
+    `co_occur`, see translate_question); `titles` (report_names.title_index): the dense model
+    reads the question without the reports' names it writes."""
     folded = fold(question)
     # A name the question abbreviates (物材機構) is searched as the report writes it in full.
     names = abbreviated(folded, aliases) if aliases else []
@@ -79,7 +89,8 @@ def plan_query(
         if re.search(r"[a-z]{3}", folded)
         else Translation([], [], [])
     )
-    expanded = " ".join([question, *extra])
+    naming = report_names.naming(question, titles or {})
+    expanded = " ".join([naming.rest, *extra])
     dense_text = to_traditional(expanded) if is_simplified(question) else expanded
     if dense_words:  # the dense model sees Chinese words too (measured: helps English)
         dense_text += " " + to_traditional(" ".join(dense_words))
@@ -92,6 +103,7 @@ def plan_query(
     plan.concepts = alias_concepts(fold(seen), aliases) if extra else []
     plan.source_weight = sources
     plan.asks_view = VIEW_ASKED.search(question) is not None
+    plan.names = naming.reports
     # English words the library has neither as such nor in translation (translate_question
     # already leaves out words the library uses): what the lexical index cannot see.
     plan.unmatched = untranslated
@@ -167,6 +179,7 @@ def _question_weight(token: str, question: str) -> float:
 def weigh_tokens(plan: QueryPlan, doc_freq: dict[str, int], n_chunks: int) -> None:
     """Set IDF weights for the tokens the library has, and the query's coverage."""
     n = max(1, n_chunks)
+    plan.doc_freq = dict(doc_freq)
     plan.idf = {
         t: math.log(1 + n / (1 + df)) * plan.source_weight.get(t, 1.0)
         for t, df in doc_freq.items()

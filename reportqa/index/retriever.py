@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reportqa.errors import QuestionError
-from reportqa.index import bm25, evidence
+from reportqa.index import bm25, evidence, report_names
 from reportqa.index.query import QueryPlan, plan_query, weigh_tokens
 from reportqa.index.rows import SentenceRows, fetch_sentences
 from reportqa.index.search import Scores, zscores
@@ -106,7 +106,8 @@ class Retriever:
         mode: str = "hybrid",
     ) -> Ranking:
         snap = self.snap
-        plan = plan_query(question, snap.aliases, self.in_vocabulary, self.co_occur)
+        titles = snap.cached("title index", lambda: report_names.title_index(snap.titles))
+        plan = plan_query(question, snap.aliases, self.in_vocabulary, self.co_occur, titles)
         wanted = set(doc_ids) if doc_ids else None
         if wanted and wanted - set(snap.titles):
             raise QuestionError(
@@ -121,7 +122,7 @@ class Retriever:
             query = self.embed_query(plan.dense_text).reshape(-1).astype(np.float32)
             dense = self.dense(query)
         if mode in ("hybrid", "lexical"):
-            lexical = self.lexical(plan)
+            lexical = self.report_named(plan, self.lexical(plan))
         if mode != "hybrid":
             scores = dense if mode == "dense" else lexical
             at = scores.order()
@@ -188,7 +189,61 @@ class Retriever:
             for forms in plan.concepts
         ]
         concepts = [forms for forms in concepts if len(forms) > 1]
-        return evidence.concept_share(presence, idf, rows.weight, concepts)
+        if not plan.named:
+            return evidence.concept_share(presence, idf, rows.weight, concepts)
+        # In the reports a question names, the share is over its other words (report_names).
+        member = np.zeros((len(rows.cid), len(terms)), dtype=bool)
+        for token, chunks in plan.named.items():
+            member[:, column[token]] = np.isin(rows.cid, chunks)
+        share = np.zeros(len(rows.cid))
+        patterns, which = report_names.masked(member)
+        for k, pattern in enumerate(patterns):
+            at = which == k
+            weights = np.where(pattern, 0.0, idf)
+            share[at] = evidence.concept_share(presence[at], weights, rows.weight[at], concepts)
+        return share
+
+    def report_named(self, plan: QueryPlan, lexical: Scores) -> Scores:
+        """`lexical` with the words that name reports counted once in each of those reports'
+        chunks (report_names); sets `plan.named` to those chunks."""
+        names = {t: docs for t, docs in plan.names.items() if t in plan.idf}
+        if not names:
+            return lexical
+        plan.named = {t: self._chunks_of(docs) for t, docs in names.items()}
+        post = self.snap.postings
+        n_chunks = post.n_chunks if post is not None else self.snap.chunk_count()
+        own, once = {}, {}
+        for token in plan.named:
+            weight = plan.source_weight.get(token, 1.0)
+            ids, values = self._term_bm25(token)
+            own[token] = Scores(ids, weight * values)
+            once[token] = weight * bm25.idf(n_chunks, plan.doc_freq[token])
+        return report_names.rescored(lexical, plan.named, own, once)
+
+    def _chunks_of(self, doc_ids: tuple[str, ...]) -> np.ndarray:
+        """The chunk ids of these reports, sorted (read once per snapshot and report)."""
+        sql = "SELECT id FROM chunks WHERE doc_id = ?"
+        parts = [
+            self.snap.cached(
+                ("chunks of", doc),
+                lambda doc=doc: np.array([i for (i,) in self.conn.execute(sql, (doc,))], np.int64),
+            )
+            for doc in doc_ids
+        ]
+        return np.sort(np.concatenate(parts))
+
+    def _term_bm25(self, token: str) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, BM25) of one token alone: its part of any query's BM25 (FTS5 sums its
+        terms' parts)."""
+        post = self.snap.postings
+        if post is None:
+            rows = self.conn.execute(
+                "SELECT rowid, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ?",
+                (_quoted(token),),
+            ).fetchall()
+            return np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows])
+        lo, hi = self._term_ranges([token])[token]
+        return bm25.score([post.slice(lo, hi)], post.n_chunks, post.total_tokens)
 
     def dense(self, query: np.ndarray) -> Scores:
         index = self.snap.index

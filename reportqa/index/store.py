@@ -13,8 +13,10 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -24,6 +26,8 @@ from reportqa.index.durable import replace_durably
 from reportqa.index.postings import Postings
 from reportqa.index.rows import ChunkRows, StoredChunk  # noqa: F401 (StoredChunk: public)
 from reportqa.index.sentence_vectors import SentenceVectors
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 3
 DB_NAME = "library.sqlite"
@@ -95,9 +99,13 @@ class Snapshot:
         """Rows in `chunks`, counted on first use: every write that changes them is a new
         generation, so once per snapshot (not per question, and not at open: a cold COUNT(*)
         reads the whole index of 89,800 rows)."""
-        if "chunks" not in self._counted:
-            self._counted["chunks"] = len(self.chunks)
-        return self._counted["chunks"]
+        return self.cached("chunks", lambda: len(self.chunks))
+
+    def cached(self, key: object, make: Callable[[], T]) -> T:
+        """`make()`, computed once per snapshot (what a generation's rows determine)."""
+        if key not in self._counted:
+            self._counted[key] = make()
+        return self._counted[key]
 
 
 def is_writable(path: Path) -> bool:
