@@ -34,6 +34,14 @@ def test_two_consecutive_title_words_name_a_report_and_leave_the_dense_model_the
     assert naming.rest == "的決賽是什麼題型？"
 
 
+def test_a_latin_word_written_as_a_name_names_a_report_alone():
+    naming = report_names.naming(
+        "安裝i-Voting時，資料庫要用哪個指令？", report_names.title_index(TITLES)
+    )
+    assert naming.reports == {"i-voting": ("manual",)}
+    assert naming.rest == "安裝 時，資料庫要用哪個指令？"  # 安裝 alone is a topic word
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -18,6 +18,7 @@ from reportqa.index.text import (
     mostly_latin,
     to_traditional,
     tokenize,
+    written_as_names,
 )
 from reportqa.index.translate import Translation, translate_question
 
@@ -108,16 +109,6 @@ def plan_query(
     # already leaves out words the library uses): what the lexical index cannot see.
     plan.unmatched = untranslated
     return plan
-
-
-def written_as_names(question: str) -> set[str]:
-    """The question's Latin words written as names (JST, SPRING, CentOS, ACT-X, i-Voting),
-    folded: two or more capitals, a digit or a hyphen. President, Executive or server are not."""
-    return {
-        w.lower()
-        for w in re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", question)
-        if sum(c.isupper() for c in w) >= 2 or "-" in w or any(c.isdigit() for c in w)
-    }
 
 
 def backed_off(tokens: list[str], in_library: Callable[[Iterable[str]], set[str]]) -> list[str]:

@@ -4,7 +4,7 @@ A question often names the report it asks about: 新北市健康識能競賽的�
 are the report's title's, and inside that report only the passages that repeat the title hold
 them (the cover, the opening paragraph), which then outrank the passage the question asks for.
 So where a question writes two or more consecutive words of one report's title (a name, not a
-topic word such as 交流 or 安裝 alone):
+topic word such as 交流 or 安裝 alone), or a Latin word of it written as a name (i-Voting):
 - BM25 counts each of those words once in every chunk of the reports so named, as one occurrence
   in a chunk of average length, and sentence evidence there scores the question's other words
   alone: the words still tell those reports from the others, and no longer pick a passage;
@@ -17,13 +17,14 @@ Only a question written in Chinese: an English question names a report in transl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 
 from reportqa.index.search import Scores
-from reportqa.index.text import CJK_RUN, _jieba, fold, mostly_latin, tokenize
+from reportqa.index.text import CJK_RUN, _jieba, fold, mostly_latin, tokenize, written_as_names
 
 # A word in more titles than this is an ordinary word of titles (計畫, 報告), not a report's name.
 MAX_REPORTS = 10
@@ -71,7 +72,14 @@ def naming(question: str, index: Mapping[str, tuple[str, ...]]) -> Naming:
                 kept.append(run[at : at + len(word)])
             at += len(word)
     kept.append(question[pos:])
-    rest = " ".join("".join(kept).split())
+    rest = "".join(kept)
+    # A Latin word written as a name (i-Voting, CentOS) is one alone.
+    for word in written_as_names(rest):
+        docs = index.get(word, ())
+        if 0 < len(docs) <= MAX_REPORTS:
+            reports[word] = docs
+            rest = re.sub(rf"(?<![a-z0-9-]){re.escape(word)}(?![a-z0-9-])", " ", rest, flags=re.I)
+    rest = " ".join(rest.split())
     return Naming(reports, rest if reports and tokenize(rest) else question)
 
 

@@ -112,3 +112,13 @@ def mostly_latin(tokens: str) -> bool:
     words = tokens.split()
     latin = sum(w.isascii() and any(c.isalpha() for c in w) for w in words)
     return latin > len(words) / 2
+
+
+def written_as_names(question: str) -> set[str]:
+    """The question's Latin words written as names (JST, SPRING, CentOS, ACT-X, i-Voting),
+    folded: two or more capitals, a digit or a hyphen. President, Executive or server are not."""
+    return {
+        w.lower()
+        for w in re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", question)
+        if sum(c.isupper() for c in w) >= 2 or "-" in w or any(c.isdigit() for c in w)
+    }
