@@ -42,6 +42,12 @@ def test_a_latin_word_written_as_a_name_names_a_report_alone():
     assert naming.rest == "安裝 時，資料庫要用哪個指令？"  # 安裝 alone is a topic word
 
 
+def test_a_number_in_a_title_names_no_report():
+    index = report_names.title_index({"third": "第3次會議紀錄", "year": "2025年度報告"})
+    assert report_names.naming("第3名的學校有什麼獎勵？", index).reports == {}
+    assert report_names.naming("2025年的預算是多少？", index).reports == {}
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -73,10 +73,11 @@ def naming(question: str, index: Mapping[str, tuple[str, ...]]) -> Naming:
             at += len(word)
     kept.append(question[pos:])
     rest = "".join(kept)
-    # A Latin word written as a name (i-Voting, CentOS) is one alone.
+    # A Latin word written as a name (i-Voting, CentOS) is one alone; a number (a year, the 3
+    # of 第3名) is not, even where a title holds it.
     for word in written_as_names(rest):
         docs = index.get(word, ())
-        if 0 < len(docs) <= MAX_REPORTS:
+        if 0 < len(docs) <= MAX_REPORTS and any(c.isalpha() for c in word):
             reports[word] = docs
             rest = re.sub(rf"(?<![a-z0-9-]){re.escape(word)}(?![a-z0-9-])", " ", rest, flags=re.I)
     rest = " ".join(rest.split())
