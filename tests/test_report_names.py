@@ -15,6 +15,7 @@ TITLES = {
     "contest": CONTEST,
     "exchange": "台日自然科學研究領域交流",
     "manual": "一、i-Voting安裝流程",
+    "curriculum": "十二年國民基本教育課程綱要",
 }
 
 
@@ -25,7 +26,7 @@ def test_the_title_index_maps_each_word_to_the_reports_whose_title_holds_it():
     assert index["i-voting"] == ("manual",)
 
 
-def test_two_consecutive_title_words_name_a_report_and_leave_the_dense_model_the_rest():
+def test_consecutive_title_words_name_a_report_and_leave_the_dense_model_the_rest():
     naming = report_names.naming(
         "新北市健康識能競賽的決賽是什麼題型？", report_names.title_index(TITLES)
     )
@@ -52,6 +53,7 @@ def test_a_number_in_a_title_names_no_report():
     "question",
     [
         "這次交流邀請了哪些人一起參加？",  # one title word is a topic word, not a name
+        "未受基本教育的國民怎麼辦？",  # two: a topic the title shares (十二年國民基本教育…)
         "What is the final's question format in the New Taipei health literacy contest?",
         "新北市健康識能競賽",  # nothing left to ask: the dense model reads the question
     ],
