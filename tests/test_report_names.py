@@ -124,3 +124,25 @@ def test_a_question_naming_its_report_finds_the_passage_it_asks_for(library):
 def test_a_question_without_a_name_ranks_as_before(library):
     plain = library.ask("決賽是什麼題型？", top_k=3, mode="lexical")
     assert "題型為是非題" in plain.passages[0].text
+
+
+def test_named_scores_are_the_same_from_fts5_as_from_the_postings_file(library):
+    """A library built before the postings file scores by FTS5: a name counts alike there."""
+    import dataclasses
+
+    from reportqa.index.query import plan_query
+    from reportqa.index.retriever import Retriever
+
+    snap = library.snapshot()
+    got = []
+    for view in (snap, dataclasses.replace(snap, postings=None)):
+        retriever = Retriever(library._conn, view, lambda q: None, library.weights)
+        titles = report_names.title_index(view.titles)
+        plan = plan_query(
+            CONTEST + "的決賽是什麼題型？", view.aliases, retriever.in_vocabulary, None, titles
+        )
+        got.append(retriever.report_named(plan, retriever.lexical(plan)).as_dict())
+        assert plan.named and all(len(chunks) for chunks in plan.named.values())
+    postings, fts = got
+    assert postings.keys() == fts.keys()
+    assert all(postings[i] == pytest.approx(fts[i], rel=1e-9) for i in fts)

@@ -93,7 +93,8 @@ class Snapshot:
     aliases: list[tuple[str, str]]
     sentence_vectors: SentenceVectors | None = None  # None: built before sentence vectors
     postings: Postings | None = None  # None: built before postings (FTS5 scores instead)
-    _counted: dict = field(default_factory=dict, repr=False, compare=False)
+    # Per-generation memo (see cached); not an init field: dataclasses.replace starts a fresh one.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def chunk_count(self) -> int:
         """Rows in `chunks`, counted on first use: every write that changes them is a new
@@ -103,9 +104,9 @@ class Snapshot:
 
     def cached(self, key: object, make: Callable[[], T]) -> T:
         """`make()`, computed once per snapshot (what a generation's rows determine)."""
-        if key not in self._counted:
-            self._counted[key] = make()
-        return self._counted[key]
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
 
 def is_writable(path: Path) -> bool:
